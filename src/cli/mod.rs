@@ -1,0 +1,44 @@
+//! The command line: clap types are parsed here and turned into library calls; the library
+//! never sees clap. One module per noun; each `XxxArgs` has a `run`.
+
+pub mod outcome;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::OutputMode;
+pub use outcome::{CmdResult, Failure};
+
+/// airlock: signed evidence bundles across the air gap, offline proofs, VEX and binary deltas.
+#[derive(Debug, Parser)]
+#[command(name = "airlock", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Machine-readable output: results as JSON on stdout, diagnostics on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Quiet: only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More diagnostics (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands. Only commands that work are listed.
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+impl Cli {
+    /// The output mode the global flags ask for.
+    pub fn output_mode(&self) -> OutputMode {
+        OutputMode { json: self.json, quiet: self.quiet, verbose: self.verbose }
+    }
+
+    /// Runs the chosen command.
+    pub fn run(self) -> CmdResult {
+        let out = self.output_mode();
+        let _ = &out;
+        match self.command {}
+    }
+}

@@ -1,0 +1,1 @@
+//! Keys, signatures and DSSE signing and verification.

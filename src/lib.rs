@@ -1,0 +1,16 @@
+//! airlock: move security evidence across an air gap and put it to work offline.
+//!
+//! Each folder is one capability and owns its types and errors; dependencies point one way,
+//! `cli` → capabilities → [`bundle_format`]. Entry points by task:
+//! - keys, signing, DSSE: [`crypto`]
+//! - trust roots, roles, thresholds and rotation: [`trust`]
+//!
+//! Every failure a user can see carries a stable kebab-case code through [`Coded`].
+
+pub mod crypto;
+pub mod error;
+pub mod time;
+pub mod trust;
+
+pub use bundle_format;
+pub use error::{Coded, FailureClass};

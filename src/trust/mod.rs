@@ -1,0 +1,1 @@
+//! Trust roots: keys, roles, thresholds, logs, witnesses and rotation.
