@@ -10,6 +10,7 @@
 pub mod crypto;
 pub mod error;
 pub mod time;
+pub mod tlog;
 pub mod trust;
 
 pub use bundle_format;
