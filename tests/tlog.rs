@@ -146,7 +146,7 @@ fn verify_inclusion_real_rekor_proof() {
         args.extend(["--proof", &proof]);
         expect_code(tmp.path(), &args, 0);
         let wrong_size = (c["treeSize"].as_u64().unwrap() * 2).to_string();
-        args[6] = &wrong_size;
+        args[7] = &wrong_size;
         expect_code(tmp.path(), &args, 1);
     }
 }

@@ -22,6 +22,7 @@ impl OutputMode {
     }
 
     /// Writes raw bytes to stdout (ignored on a closed pipe).
+    #[allow(dead_code)] // not every build of the command set uses it yet
     pub fn raw(&self, bytes: &[u8]) {
         let mut out = io::stdout().lock();
         let _ = out.write_all(bytes);
@@ -36,6 +37,7 @@ impl OutputMode {
     }
 
     /// An informational diagnostic on stderr, unless `-q`.
+    #[allow(dead_code)] // not every build of the command set uses it yet
     pub fn info(&self, text: impl AsRef<str>) {
         if !self.quiet {
             eprintln!("{}", text.as_ref());
@@ -43,6 +45,7 @@ impl OutputMode {
     }
 
     /// A diagnostic on stderr shown with `-v`.
+    #[allow(dead_code)] // not every build of the command set uses it yet
     pub fn debug(&self, text: impl AsRef<str>) {
         if self.verbose > 0 {
             eprintln!("{}", text.as_ref());
@@ -55,6 +58,7 @@ impl OutputMode {
     }
 
     /// Whether progress bars may be drawn (a terminal on stderr, not quiet, not JSON).
+    #[allow(dead_code)] // not every build of the command set uses it yet
     #[must_use]
     pub fn progress_allowed(&self) -> bool {
         use std::io::IsTerminal;

@@ -120,7 +120,7 @@ pub fn subtree_hash<S: NodeSource + ?Sized>(
     start: u64,
     n: u64,
 ) -> Result<Hash, ProofError> {
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         let level = n.trailing_zeros() as u8;
         return src.node(level, start >> level);
     }
