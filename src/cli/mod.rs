@@ -1,6 +1,7 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod fingerprint;
 pub mod outcome;
 pub mod tlog;
 
@@ -31,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Transparency logs: proofs, signed notes, checkpoints, tiles, the local log.
     Tlog(tlog::TlogArgs),
+    /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
+    Fingerprint(fingerprint::FingerprintArgs),
 }
 
 impl Cli {
@@ -48,6 +51,7 @@ impl Cli {
         let out = self.output_mode();
         match self.command {
             Command::Tlog(args) => args.run(&out),
+            Command::Fingerprint(args) => args.run(&out),
         }
     }
 }

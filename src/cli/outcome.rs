@@ -18,6 +18,7 @@ pub struct Failure {
     pub message: String,
 }
 
+#[allow(dead_code, reason = "shared helpers; not every command uses every one")]
 impl Failure {
     /// A rejection: the input was checked and refused.
     pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
@@ -38,7 +39,6 @@ impl Failure {
     }
 
     /// From a library error, prefixing `context` (typically the file the error is about).
-    #[allow(dead_code)] // not every build of the command set uses it yet
     pub fn from_coded<E: Coded>(context: impl std::fmt::Display, err: &E) -> Self {
         Self {
             class: err.class(),

@@ -14,6 +14,7 @@ pub struct OutputMode {
     pub verbose: u8,
 }
 
+#[allow(dead_code, reason = "shared helpers; not every command uses every one")]
 impl OutputMode {
     /// Writes a line of human output to stdout (ignored on a closed pipe).
     pub fn line(&self, text: impl AsRef<str>) {
@@ -22,7 +23,6 @@ impl OutputMode {
     }
 
     /// Writes raw bytes to stdout (ignored on a closed pipe).
-    #[allow(dead_code)] // not every build of the command set uses it yet
     pub fn raw(&self, bytes: &[u8]) {
         let mut out = io::stdout().lock();
         let _ = out.write_all(bytes);
@@ -37,7 +37,6 @@ impl OutputMode {
     }
 
     /// An informational diagnostic on stderr, unless `-q`.
-    #[allow(dead_code)] // not every build of the command set uses it yet
     pub fn info(&self, text: impl AsRef<str>) {
         if !self.quiet {
             eprintln!("{}", text.as_ref());
@@ -45,7 +44,6 @@ impl OutputMode {
     }
 
     /// A diagnostic on stderr shown with `-v`.
-    #[allow(dead_code)] // not every build of the command set uses it yet
     pub fn debug(&self, text: impl AsRef<str>) {
         if self.verbose > 0 {
             eprintln!("{}", text.as_ref());
@@ -58,7 +56,6 @@ impl OutputMode {
     }
 
     /// Whether progress bars may be drawn (a terminal on stderr, not quiet, not JSON).
-    #[allow(dead_code)] // not every build of the command set uses it yet
     #[must_use]
     pub fn progress_allowed(&self) -> bool {
         use std::io::IsTerminal;
