@@ -2,6 +2,7 @@
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
 pub mod outcome;
+pub mod store;
 
 use clap::{Parser, Subcommand};
 
@@ -27,7 +28,10 @@ pub struct Cli {
 
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Inspect and maintain the evidence store.
+    Store(store::StoreArgs),
+}
 
 impl Cli {
     /// The output mode the global flags ask for.
@@ -38,7 +42,8 @@ impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
-        let _ = &out;
-        match self.command {}
+        match self.command {
+            Command::Store(args) => args.run(&out),
+        }
     }
 }
