@@ -1,6 +1,7 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod fingerprint;
 pub mod outcome;
 pub mod store;
 
@@ -31,12 +32,18 @@ pub struct Cli {
 pub enum Command {
     /// Inspect and maintain the evidence store.
     Store(store::StoreArgs),
+    /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
+    Fingerprint(fingerprint::FingerprintArgs),
 }
 
 impl Cli {
     /// The output mode the global flags ask for.
     pub fn output_mode(&self) -> OutputMode {
-        OutputMode { json: self.json, quiet: self.quiet, verbose: self.verbose }
+        OutputMode {
+            json: self.json,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
     }
 
     /// Runs the chosen command.
@@ -44,6 +51,7 @@ impl Cli {
         let out = self.output_mode();
         match self.command {
             Command::Store(args) => args.run(&out),
+            Command::Fingerprint(args) => args.run(&out),
         }
     }
 }
