@@ -21,8 +21,9 @@ pub struct StoreLocation {
 impl StoreLocation {
     /// The resolved directory.
     pub fn dir(&self) -> Result<PathBuf, Failure> {
-        store::resolve_dir(self.store.as_deref())
-            .ok_or_else(|| Failure::usage("no store directory: pass --store DIR or set AIRLOCK_STORE"))
+        store::resolve_dir(self.store.as_deref()).ok_or_else(|| {
+            Failure::usage("no store directory: pass --store DIR or set AIRLOCK_STORE")
+        })
     }
 
     /// Opens the store read-only.
@@ -72,14 +73,26 @@ impl StoreArgs {
         match &self.command {
             StoreCommand::Status(loc) => {
                 let (dir, s) = loc.open_read()?;
-                let status = s.snapshot().and_then(|snap| snap.status(&s)).map_err(|e| coded(&dir, &e))?;
+                let status = s
+                    .snapshot()
+                    .and_then(|snap| snap.status(&s))
+                    .map_err(|e| coded(&dir, &e))?;
                 if out.json {
                     out.json(&status);
                 } else {
-                    out.line(format!("store {} (schema {}, {} bytes)", status.dir, status.schema_version, status.file_bytes));
-                    out.line(format!("time floor: {}", status.time_floor.as_deref().unwrap_or("none")));
+                    out.line(format!(
+                        "store {} (schema {}, {} bytes)",
+                        status.dir, status.schema_version, status.file_bytes
+                    ));
+                    out.line(format!(
+                        "time floor: {}",
+                        status.time_floor.as_deref().unwrap_or("none")
+                    ));
                     for c in &status.channels {
-                        out.line(format!("channel {}/{}: sequence {} ({})", c.publisher, c.channel, c.sequence, c.bundle));
+                        out.line(format!(
+                            "channel {}/{}: sequence {} ({})",
+                            c.publisher, c.channel, c.sequence, c.bundle
+                        ));
                     }
                     for (t, n) in &status.tables {
                         out.line(format!("  {t:<20} {n}"));
@@ -89,7 +102,10 @@ impl StoreArgs {
             }
             StoreCommand::List(loc) => {
                 let (dir, s) = loc.open_read()?;
-                let bundles = s.snapshot().and_then(|snap| snap.bundles()).map_err(|e| coded(&dir, &e))?;
+                let bundles = s
+                    .snapshot()
+                    .and_then(|snap| snap.bundles())
+                    .map_err(|e| coded(&dir, &e))?;
                 if out.json {
                     out.json(&json!({ "bundles": bundles }));
                 } else {
@@ -97,7 +113,14 @@ impl StoreArgs {
                         let r = &b.record;
                         out.line(format!(
                             "{} {}/{} #{} {:?} created {} imported {} ({} entries)",
-                            b.id, r.publisher, r.channel, r.sequence, r.kind, r.created, r.imported_at, r.entries
+                            b.id,
+                            r.publisher,
+                            r.channel,
+                            r.sequence,
+                            r.kind,
+                            r.created,
+                            r.imported_at,
+                            r.entries
                         ));
                     }
                 }
@@ -105,7 +128,11 @@ impl StoreArgs {
             }
             StoreCommand::Show { id, location } => {
                 let (dir, s) = location.open_read()?;
-                match s.snapshot().and_then(|snap| snap.show(id)).map_err(|e| coded(&dir, &e))? {
+                match s
+                    .snapshot()
+                    .and_then(|snap| snap.show(id))
+                    .map_err(|e| coded(&dir, &e))?
+                {
                     Some(v) => {
                         if out.json {
                             out.json(&v);
@@ -114,15 +141,23 @@ impl StoreArgs {
                         }
                         Ok(())
                     }
-                    None => Err(Failure::rejected("store-not-found-id", format!("{}: nothing matches {id:?}", dir.display()))),
+                    None => Err(Failure::rejected(
+                        "store-not-found-id",
+                        format!("{}: nothing matches {id:?}", dir.display()),
+                    )),
                 }
             }
             StoreCommand::Check(loc) => {
                 let (dir, s) = loc.open_read()?;
-                let report = s.snapshot().and_then(|snap| snap.check()).map_err(|e| coded(&dir, &e))?;
+                let report = s
+                    .snapshot()
+                    .and_then(|snap| snap.check())
+                    .map_err(|e| coded(&dir, &e))?;
                 let ok = report.findings.is_empty();
                 if out.json {
-                    out.json(&json!({"status": if ok { "ok" } else { "rejected" }, "report": report}));
+                    out.json(
+                        &json!({"status": if ok { "ok" } else { "rejected" }, "report": report}),
+                    );
                 } else {
                     for f in &report.findings {
                         out.line(format!("finding: {f}"));
@@ -140,13 +175,21 @@ impl StoreArgs {
                 } else {
                     Err(Failure::rejected(
                         "store-inconsistent",
-                        format!("{}: {} findings, first: {}", dir.display(), report.findings.len(), report.findings[0]),
+                        format!(
+                            "{}: {} findings, first: {}",
+                            dir.display(),
+                            report.findings.len(),
+                            report.findings[0]
+                        ),
                     ))
                 }
             }
             StoreCommand::Digest(loc) => {
                 let (dir, s) = loc.open_read()?;
-                let d = s.snapshot().and_then(|snap| snap.digest()).map_err(|e| coded(&dir, &e))?;
+                let d = s
+                    .snapshot()
+                    .and_then(|snap| snap.digest())
+                    .map_err(|e| coded(&dir, &e))?;
                 if out.json {
                     out.json(&json!({ "digest": d.to_string() }));
                 } else {
@@ -161,7 +204,10 @@ impl StoreArgs {
                 if out.json {
                     out.json(&r);
                 } else {
-                    out.line(format!("removed {} raw values ({} bytes), kept {}", r.removed, r.removed_bytes, r.kept));
+                    out.line(format!(
+                        "removed {} raw values ({} bytes), kept {}",
+                        r.removed, r.removed_bytes, r.kept
+                    ));
                 }
                 Ok(())
             }

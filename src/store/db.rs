@@ -15,7 +15,11 @@ pub const CACHE_BYTES: usize = 256 * 1024 * 1024;
 /// else `$HOME/.local/share/airlock`.
 #[must_use]
 pub fn resolve_dir(explicit: Option<&Path>) -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     explicit
         .map(Path::to_path_buf)
         .or_else(|| env("AIRLOCK_STORE"))
@@ -36,17 +40,23 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
 pub(crate) fn db_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Database { path: path.display().to_string(), message: e.to_string() }
+    StoreError::Database {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 fn builder() -> redb::Builder {
     let mut b = redb::Database::builder();
-    b.set_concurrency_mode(ConcurrencyMode::MultiWriter).set_cache_size(CACHE_BYTES);
+    b.set_concurrency_mode(ConcurrencyMode::MultiWriter)
+        .set_cache_size(CACHE_BYTES);
     b
 }
 
@@ -71,7 +81,9 @@ impl Store {
     pub fn open_read(dir: &Path) -> Result<Store, StoreError> {
         let path = Self::db_path(dir);
         if !path.is_file() {
-            return Err(StoreError::NotFound { dir: dir.display().to_string() });
+            return Err(StoreError::NotFound {
+                dir: dir.display().to_string(),
+            });
         }
         let handle = match builder().open_read_only(&path) {
             Ok(db) => Handle::Read(db),
@@ -80,7 +92,10 @@ impl Store {
             }
             Err(e) => return Err(db_err(&path, e)),
         };
-        let store = Store { handle, dir: dir.to_path_buf() };
+        let store = Store {
+            handle,
+            dir: dir.to_path_buf(),
+        };
         store.check_schema()?;
         Ok(store)
     }
@@ -90,15 +105,23 @@ impl Store {
     /// # Errors
     /// I/O, database error, or an unsupported schema version.
     pub fn open_write(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
         let path = Self::db_path(dir);
         let db = builder().create(&path).map_err(|e| db_err(&path, e))?;
-        let store = Store { handle: Handle::Write(db), dir: dir.to_path_buf() };
+        let store = Store {
+            handle: Handle::Write(db),
+            dir: dir.to_path_buf(),
+        };
         let initialized = {
             let rtx = store.begin_read()?;
             match rtx.open_table(tables::META) {
-                Ok(t) => t.get(tables::META_SCHEMA_VERSION).map_err(|e| db_err(&path, e))?.is_some(),
+                Ok(t) => t
+                    .get(tables::META_SCHEMA_VERSION)
+                    .map_err(|e| db_err(&path, e))?
+                    .is_some(),
                 Err(_) => false,
             }
         };
@@ -107,9 +130,14 @@ impl Store {
             create_tables(&wtx).map_err(|e| db_err(&path, e))?;
             {
                 let mut meta = wtx.open_table(tables::META).map_err(|e| db_err(&path, e))?;
-                if meta.get(tables::META_SCHEMA_VERSION).map_err(|e| db_err(&path, e))?.is_none() {
+                if meta
+                    .get(tables::META_SCHEMA_VERSION)
+                    .map_err(|e| db_err(&path, e))?
+                    .is_none()
+                {
                     let v = tables::SCHEMA_VERSION.to_string();
-                    meta.insert(tables::META_SCHEMA_VERSION, v.as_bytes()).map_err(|e| db_err(&path, e))?;
+                    meta.insert(tables::META_SCHEMA_VERSION, v.as_bytes())
+                        .map_err(|e| db_err(&path, e))?;
                 }
             }
             wtx.commit().map_err(|e| db_err(&path, e))?;
@@ -122,7 +150,10 @@ impl Store {
         let path = Self::db_path(&self.dir);
         let rtx = self.begin_read()?;
         let found = match rtx.open_table(tables::META) {
-            Ok(t) => match t.get(tables::META_SCHEMA_VERSION).map_err(|e| db_err(&path, e))? {
+            Ok(t) => match t
+                .get(tables::META_SCHEMA_VERSION)
+                .map_err(|e| db_err(&path, e))?
+            {
                 Some(v) => std::str::from_utf8(v.value())
                     .ok()
                     .and_then(|s| s.parse::<u64>().ok())
@@ -130,12 +161,23 @@ impl Store {
                         table: "meta",
                         message: "schema_version: expected a JSON integer".into(),
                     })?,
-                None => return Err(StoreError::NotFound { dir: self.dir.display().to_string() }),
+                None => {
+                    return Err(StoreError::NotFound {
+                        dir: self.dir.display().to_string(),
+                    });
+                }
             },
-            Err(_) => return Err(StoreError::NotFound { dir: self.dir.display().to_string() }),
+            Err(_) => {
+                return Err(StoreError::NotFound {
+                    dir: self.dir.display().to_string(),
+                });
+            }
         };
         if found > tables::SCHEMA_VERSION {
-            return Err(StoreError::SchemaUnsupported { found, supported: tables::SCHEMA_VERSION });
+            return Err(StoreError::SchemaUnsupported {
+                found,
+                supported: tables::SCHEMA_VERSION,
+            });
         }
         Ok(())
     }
@@ -158,7 +200,10 @@ impl Store {
     ///
     /// # Errors
     /// A database error, or the store was opened read-only.
-    pub fn begin_write_blocking(&self, waiting: &mut dyn FnMut()) -> Result<WriteTransaction, StoreError> {
+    pub fn begin_write_blocking(
+        &self,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<WriteTransaction, StoreError> {
         let path = Self::db_path(&self.dir);
         let Handle::Write(db) = &self.handle else {
             return Err(db_err(&path, "opened read-only"));

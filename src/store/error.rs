@@ -83,7 +83,9 @@ pub enum ImportError {
         message: String,
     },
     /// The bundle expired before `max(now, time floor)`.
-    #[error("bundle expired at {expires}, which is not after {now} (the later of the clock/--at and the store's time floor)")]
+    #[error(
+        "bundle expired at {expires}, which is not after {now} (the later of the clock/--at and the store's time floor)"
+    )]
     Expired {
         /// The manifest's `expires`.
         expires: String,

@@ -13,7 +13,8 @@ use super::db::{Store, db_err};
 use super::error::{ImportError, StoreError};
 use super::parse::parse_entry;
 use super::records::{
-    BundleKind, BundleRecord, ChannelHead, Checkpoint, EntryKind, IndexRecord, RowTable, Source, canonical,
+    BundleKind, BundleRecord, ChannelHead, Checkpoint, EntryKind, IndexRecord, RowTable, Source,
+    canonical,
 };
 use super::tables;
 use crate::time::format_instant;
@@ -132,15 +133,23 @@ pub fn bundle_id_text(id: &[u8; 32]) -> String {
 pub(crate) fn read_time_floor(
     meta: &impl ReadableTable<&'static str, &'static [u8]>,
 ) -> Result<Option<Timestamp>, StoreError> {
-    let Some(v) = meta.get(tables::META_TIME_FLOOR).map_err(|e| corrupt("meta", e))? else {
+    let Some(v) = meta
+        .get(tables::META_TIME_FLOOR)
+        .map_err(|e| corrupt("meta", e))?
+    else {
         return Ok(None);
     };
     let text: String = serde_json::from_slice(v.value()).map_err(|e| corrupt("meta", e))?;
-    crate::time::parse_instant(&text).map(Some).map_err(|e| corrupt("meta", e))
+    crate::time::parse_instant(&text)
+        .map(Some)
+        .map_err(|e| corrupt("meta", e))
 }
 
 fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt { table, message: e.to_string() }
+    StoreError::Corrupt {
+        table,
+        message: e.to_string(),
+    }
 }
 
 struct Tables<'t> {
@@ -188,7 +197,13 @@ impl Store {
             read_time_floor(&meta)?
         };
         report.time_floor = floor.map(format_instant);
-        if wtx.open_table(tables::BUNDLES).map_err(|e| dbe(&e))?.get(header.id.as_slice()).map_err(|e| dbe(&e))?.is_some() {
+        if wtx
+            .open_table(tables::BUNDLES)
+            .map_err(|e| dbe(&e))?
+            .get(header.id.as_slice())
+            .map_err(|e| dbe(&e))?
+            .is_some()
+        {
             report.outcome = "already-imported";
             wtx.abort().map_err(|e| dbe(&e))?;
             return Ok(report);
@@ -206,13 +221,18 @@ impl Store {
         }
 
         // 3. Rollback: sequence only goes up per (publisher, channel).
-        let channel_key = super::keys::encode(&[&header.publisher, &header.channel])
-            .map_err(|e| ImportError::Key { entry: "manifest".into(), message: e.to_string() })?;
+        let channel_key =
+            super::keys::encode(&[&header.publisher, &header.channel]).map_err(|e| {
+                ImportError::Key {
+                    entry: "manifest".into(),
+                    message: e.to_string(),
+                }
+            })?;
         {
             let heads = wtx.open_table(tables::CHANNEL_HEADS).map_err(|e| dbe(&e))?;
             if let Some(v) = heads.get(channel_key.as_slice()).map_err(|e| dbe(&e))? {
-                let head: ChannelHead =
-                    serde_json::from_slice(v.value()).map_err(|e| ImportError::Store(corrupt("channel_heads", e)))?;
+                let head: ChannelHead = serde_json::from_slice(v.value())
+                    .map_err(|e| ImportError::Store(corrupt("channel_heads", e)))?;
                 report.previous_sequence = Some(head.sequence);
                 if header.sequence <= head.sequence {
                     if !options.allow_downgrade {
@@ -245,7 +265,9 @@ impl Store {
                     .map_err(|e| dbe(&e))?,
                 scope: wtx.open_table(tables::SCOPE_ROWS).map_err(|e| dbe(&e))?,
                 raw: wtx.open_table(tables::RAW).map_err(|e| dbe(&e))?,
-                checkpoints: wtx.open_table(tables::TLOG_CHECKPOINTS).map_err(|e| dbe(&e))?,
+                checkpoints: wtx
+                    .open_table(tables::TLOG_CHECKPOINTS)
+                    .map_err(|e| dbe(&e))?,
             };
             let envelope_sha = Digest::sha256(&header.envelope);
             put_raw(&mut t.raw, envelope_sha.as_bytes(), &header.envelope).map_err(|e| dbe(&e))?;
@@ -254,12 +276,22 @@ impl Store {
                 let entry = entry?;
                 report.entries += 1;
                 bytes_done += entry.bytes.len() as u64;
-                self.index_entry(&mut t, &entry, header, scope, &scope_prefix, &mut report.counts)
-                    .map_err(|e| match e {
-                        IndexFailure::Db(m) => dbe(&m),
-                        IndexFailure::Import(e) => e,
-                    })?;
-                progress(ImportEvent::Entry { entries: report.entries, bytes: bytes_done });
+                self.index_entry(
+                    &mut t,
+                    &entry,
+                    header,
+                    scope,
+                    &scope_prefix,
+                    &mut report.counts,
+                )
+                .map_err(|e| match e {
+                    IndexFailure::Db(m) => dbe(&m),
+                    IndexFailure::Import(e) => e,
+                })?;
+                progress(ImportEvent::Entry {
+                    entries: report.entries,
+                    bytes: bytes_done,
+                });
             }
 
             // 5. Snapshot sweep: rows of this scope not written by this bundle go.
@@ -279,13 +311,21 @@ impl Store {
                             return true;
                         }
                         let rest = &k[scope_prefix.len()..];
-                        let Some(split) = rest.iter().position(|b| *b == 0) else { return false };
+                        let Some(split) = rest.iter().position(|b| *b == 0) else {
+                            return false;
+                        };
                         let (name, row_key) = (&rest[..split], &rest[split + 1..]);
-                        if let Some(table) = std::str::from_utf8(name).ok().and_then(RowTable::from_name) {
+                        if let Some(table) =
+                            std::str::from_utf8(name).ok().and_then(RowTable::from_name)
+                        {
                             removed.push((table, row_key.to_vec()));
                             if removed.len() >= 4096 {
                                 for (table, key) in removed.drain(..) {
-                                    if let Err(e) = rows.get_mut(&table).expect("all tables open").remove(key.as_slice()) {
+                                    if let Err(e) = rows
+                                        .get_mut(&table)
+                                        .expect("all tables open")
+                                        .remove(key.as_slice())
+                                    {
                                         failure.get_or_insert(e.to_string());
                                     }
                                     if table != RowTable::AdvisoryIds {
@@ -298,7 +338,10 @@ impl Store {
                     })
                     .map_err(|e| dbe(&e))?;
                 for (table, key) in removed {
-                    rows.get_mut(&table).expect("all tables open").remove(key.as_slice()).map_err(|e| dbe(&e))?;
+                    rows.get_mut(&table)
+                        .expect("all tables open")
+                        .remove(key.as_slice())
+                        .map_err(|e| dbe(&e))?;
                     if table != RowTable::AdvisoryIds {
                         counts.entry(table.name()).or_default().removed += 1;
                     }
@@ -322,14 +365,24 @@ impl Store {
                 sequence: header.sequence,
             };
             let mut bundles = wtx.open_table(tables::BUNDLES).map_err(|e| dbe(&e))?;
-            bundles.insert(header.id.as_slice(), canonical(&record).as_slice()).map_err(|e| dbe(&e))?;
-            let head = ChannelHead { bundle: id_text.clone(), sequence: header.sequence };
+            bundles
+                .insert(header.id.as_slice(), canonical(&record).as_slice())
+                .map_err(|e| dbe(&e))?;
+            let head = ChannelHead {
+                bundle: id_text.clone(),
+                sequence: header.sequence,
+            };
             let mut heads = wtx.open_table(tables::CHANNEL_HEADS).map_err(|e| dbe(&e))?;
-            heads.insert(channel_key.as_slice(), canonical(&head).as_slice()).map_err(|e| dbe(&e))?;
+            heads
+                .insert(channel_key.as_slice(), canonical(&head).as_slice())
+                .map_err(|e| dbe(&e))?;
             let new_floor = floor.map_or(header.created, |f| f.max(header.created));
             let mut meta = wtx.open_table(tables::META).map_err(|e| dbe(&e))?;
-            meta.insert(tables::META_TIME_FLOOR, canonical(&format_instant(new_floor)).as_slice())
-                .map_err(|e| dbe(&e))?;
+            meta.insert(
+                tables::META_TIME_FLOOR,
+                canonical(&format_instant(new_floor)).as_slice(),
+            )
+            .map_err(|e| dbe(&e))?;
             report.time_floor = Some(format_instant(new_floor));
         }
         wtx.commit().map_err(|e| dbe(&e))?;
@@ -348,7 +401,11 @@ impl Store {
         let sha = Digest::sha256(&entry.bytes);
         let fresh = put_raw(&mut t.raw, sha.as_bytes(), &entry.bytes)?;
         let c = counts.entry("raw").or_default();
-        if fresh { c.added += 1 } else { c.unchanged += 1 }
+        if fresh {
+            c.added += 1
+        } else {
+            c.unchanged += 1
+        }
         let records = parse_entry(entry.kind, &entry.path, &entry.bytes).map_err(|e| {
             IndexFailure::Import(ImportError::EntryParse {
                 entry: entry.path.clone(),
@@ -360,14 +417,31 @@ impl Store {
             return Err(IndexFailure::Import(ImportError::EntryParse {
                 entry: entry.path.clone(),
                 kind: entry.kind.to_string(),
-                message: format!("{} records, more than the limit of {MAX_ROWS_PER_ENTRY}", records.len()),
+                message: format!(
+                    "{} records, more than the limit of {MAX_ROWS_PER_ENTRY}",
+                    records.len()
+                ),
             }));
         }
-        let source = Source { entry: entry.path.clone(), kind: entry.kind, sha256: sha.hex() };
+        let source = Source {
+            entry: entry.path.clone(),
+            kind: entry.kind,
+            sha256: sha.hex(),
+        };
         let mut scope_key = Vec::new();
         for record in &records {
-            if let IndexRecord::Checkpoint { origin, size, root_hash } = record {
-                let value = Checkpoint { origin: origin.clone(), raw: sha.hex(), root_hash: root_hash.clone(), size: *size };
+            if let IndexRecord::Checkpoint {
+                origin,
+                size,
+                root_hash,
+            } = record
+            {
+                let value = Checkpoint {
+                    origin: origin.clone(),
+                    raw: sha.hex(),
+                    root_hash: root_hash.clone(),
+                    size: *size,
+                };
                 let c = counts.entry("tlog_checkpoints").or_default();
                 let existing = t
                     .checkpoints
@@ -378,17 +452,22 @@ impl Store {
                     Some(Ok(old)) if old.size >= value.size => c.unchanged += 1,
                     Some(_) => {
                         c.updated += 1;
-                        t.checkpoints.insert(origin.as_bytes(), canonical(&value).as_slice())?;
+                        t.checkpoints
+                            .insert(origin.as_bytes(), canonical(&value).as_slice())?;
                     }
                     None => {
                         c.added += 1;
-                        t.checkpoints.insert(origin.as_bytes(), canonical(&value).as_slice())?;
+                        t.checkpoints
+                            .insert(origin.as_bytes(), canonical(&value).as_slice())?;
                     }
                 }
                 continue;
             }
             let rows = record.rows(scope, &source).map_err(|e| {
-                IndexFailure::Import(ImportError::Key { entry: entry.path.clone(), message: e.to_string() })
+                IndexFailure::Import(ImportError::Key {
+                    entry: entry.path.clone(),
+                    message: e.to_string(),
+                })
             })?;
             for row in rows {
                 scope_key.clear();

@@ -47,10 +47,17 @@ pub fn encode<S: AsRef<str>>(parts: &[S]) -> Result<Vec<u8>, KeyError> {
             return Err(KeyError::Empty { index });
         }
         if part.len() > MAX_COMPONENT_BYTES {
-            return Err(KeyError::TooLong { index, len: part.len(), max: MAX_COMPONENT_BYTES });
+            return Err(KeyError::TooLong {
+                index,
+                len: part.len(),
+                max: MAX_COMPONENT_BYTES,
+            });
         }
         if part.as_bytes().contains(&0) {
-            return Err(KeyError::Nul { index, text: part.replace('\0', "\\0") });
+            return Err(KeyError::Nul {
+                index,
+                text: part.replace('\0', "\\0"),
+            });
         }
         if index > 0 {
             key.push(0);
@@ -63,7 +70,9 @@ pub fn encode<S: AsRef<str>>(parts: &[S]) -> Result<Vec<u8>, KeyError> {
 /// Splits a key into its components (lossy UTF-8, for display and checks).
 #[must_use]
 pub fn decode(key: &[u8]) -> Vec<String> {
-    key.split(|b| *b == 0).map(|p| String::from_utf8_lossy(p).into_owned()).collect()
+    key.split(|b| *b == 0)
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect()
 }
 
 /// The half-open byte range `[start, end)` of every key whose first components are `prefix`.
@@ -92,8 +101,14 @@ mod tests {
         assert!(s <= b && b < e);
         assert!(!(s <= c && c < e));
         assert_eq!(decode(&b), vec!["CVE-1", "pkg:deb/debian/a", "x"]);
-        assert!(matches!(encode(&["a", ""]), Err(KeyError::Empty { index: 1 })));
+        assert!(matches!(
+            encode(&["a", ""]),
+            Err(KeyError::Empty { index: 1 })
+        ));
         assert!(matches!(encode(&["a\0b"]), Err(KeyError::Nul { .. })));
-        assert!(matches!(encode(&["x".repeat(1025)]), Err(KeyError::TooLong { .. })));
+        assert!(matches!(
+            encode(&["x".repeat(1025)]),
+            Err(KeyError::TooLong { .. })
+        ));
     }
 }

@@ -80,19 +80,45 @@ impl Snapshot {
         let e = |x: &dyn std::fmt::Display| db_err(&path, x);
         let mut counts = BTreeMap::new();
         let txn = self.txn();
-        for t in [tables::BUNDLES, tables::CHANNEL_HEADS, tables::ADVISORY_IDS, tables::TLOG_CHECKPOINTS]
-            .into_iter()
-            .chain(tables::ROW_TABLES)
+        for t in [
+            tables::BUNDLES,
+            tables::CHANNEL_HEADS,
+            tables::ADVISORY_IDS,
+            tables::TLOG_CHECKPOINTS,
+        ]
+        .into_iter()
+        .chain(tables::ROW_TABLES)
         {
-            let n = txn.open_table(t).map_err(|x| e(&x))?.len().map_err(|x| e(&x))?;
+            let n = txn
+                .open_table(t)
+                .map_err(|x| e(&x))?
+                .len()
+                .map_err(|x| e(&x))?;
             counts.insert(t.name().to_string(), n);
         }
-        counts.insert("raw".into(), txn.open_table(tables::RAW).map_err(|x| e(&x))?.len().map_err(|x| e(&x))?);
-        counts.insert("proofs".into(), txn.open_table(tables::PROOFS).map_err(|x| e(&x))?.len().map_err(|x| e(&x))?);
+        counts.insert(
+            "raw".into(),
+            txn.open_table(tables::RAW)
+                .map_err(|x| e(&x))?
+                .len()
+                .map_err(|x| e(&x))?,
+        );
+        counts.insert(
+            "proofs".into(),
+            txn.open_table(tables::PROOFS)
+                .map_err(|x| e(&x))?
+                .len()
+                .map_err(|x| e(&x))?,
+        );
         let channels = self
             .channel_heads()?
             .into_iter()
-            .map(|(publisher, channel, h)| ChannelStatus { publisher, channel, sequence: h.sequence, bundle: h.bundle })
+            .map(|(publisher, channel, h)| ChannelStatus {
+                publisher,
+                channel,
+                sequence: h.sequence,
+                bundle: h.bundle,
+            })
             .collect();
         Ok(Status {
             dir: store.dir().display().to_string(),
@@ -125,7 +151,10 @@ impl Snapshot {
             }
             h.update(b"\n");
         }
-        Ok(Digest::new(bundle_format::DigestAlgorithm::Sha256, h.finalize().into()))
+        Ok(Digest::new(
+            bundle_format::DigestAlgorithm::Sha256,
+            h.finalize().into(),
+        ))
     }
 
     /// Re-verifies every row against the raw evidence it came from (`spec/store.md` §7).
@@ -140,31 +169,59 @@ impl Snapshot {
                 report.findings.push(f);
             }
         };
-        let raw = txn.open_table(tables::RAW).map_err(|e| corrupt_db("raw", e))?;
+        let raw = txn
+            .open_table(tables::RAW)
+            .map_err(|e| corrupt_db("raw", e))?;
         for item in raw.iter().map_err(|e| corrupt_db("raw", e))? {
             let (k, v) = item.map_err(|e| corrupt_db("raw", e))?;
             report.raw_checked += 1;
             if Digest::sha256(v.value()).as_bytes() != k.value() {
-                find(&mut report, format!("raw {}: bytes hash to {}", hex::encode(k.value()), Digest::sha256(v.value())));
+                find(
+                    &mut report,
+                    format!(
+                        "raw {}: bytes hash to {}",
+                        hex::encode(k.value()),
+                        Digest::sha256(v.value())
+                    ),
+                );
             }
         }
         // Canonical JSON values.
-        for t in [tables::BUNDLES, tables::CHANNEL_HEADS, tables::TLOG_CHECKPOINTS] {
+        for t in [
+            tables::BUNDLES,
+            tables::CHANNEL_HEADS,
+            tables::TLOG_CHECKPOINTS,
+        ] {
             let table = txn.open_table(t).map_err(|e| corrupt_db(t.name(), e))?;
             for item in table.iter().map_err(|e| corrupt_db(t.name(), e))? {
                 let (k, v) = item.map_err(|e| corrupt_db(t.name(), e))?;
                 if bundle_format::canonical::parse_canonical(v.value()).is_err() {
-                    find(&mut report, format!("{} {:?}: value is not canonical JSON", t.name(), keys::decode(k.value())));
+                    find(
+                        &mut report,
+                        format!(
+                            "{} {:?}: value is not canonical JSON",
+                            t.name(),
+                            keys::decode(k.value())
+                        ),
+                    );
                 }
                 if t.name() == "bundles" {
                     match serde_json::from_slice::<BundleRecord>(v.value()) {
-                        Ok(b) => check_raw_ref(&raw, &b.envelope_sha256, "bundles", &mut report, &mut find)?,
+                        Ok(b) => check_raw_ref(
+                            &raw,
+                            &b.envelope_sha256,
+                            "bundles",
+                            &mut report,
+                            &mut find,
+                        )?,
                         Err(e) => find(&mut report, format!("bundles: {e}")),
                     }
                 }
                 if t.name() == "tlog_checkpoints" {
                     match serde_json::from_slice::<Checkpoint>(v.value()) {
-                        Ok(c) => check_raw_ref(&raw, &c.raw, "tlog_checkpoints", &mut report, &mut find)?,
+                        Ok(c) => {
+                            check_raw_ref(&raw, &c.raw, "tlog_checkpoints", &mut report, &mut find)?
+                        }
                         Err(e) => find(&mut report, format!("tlog_checkpoints: {e}")),
                     }
                 }
@@ -172,10 +229,20 @@ impl Snapshot {
         }
         // Index rows: re-parse the raw entry, demand the row among its results.
         let mut cache: HashMap<(String, String), DerivedRows> = HashMap::new();
-        let adv_ids = txn.open_table(tables::ADVISORY_IDS).map_err(|e| corrupt_db("advisory_ids", e))?;
+        let adv_ids = txn
+            .open_table(tables::ADVISORY_IDS)
+            .map_err(|e| corrupt_db("advisory_ids", e))?;
         let mut expected_ids = 0u64;
-        for table in [RowTable::Advisories, RowTable::ChangelogMentions, RowTable::Patches, RowTable::Fingerprints, RowTable::Attestations] {
-            let t = txn.open_table(table.def()).map_err(|e| corrupt_db(table.name(), e))?;
+        for table in [
+            RowTable::Advisories,
+            RowTable::ChangelogMentions,
+            RowTable::Patches,
+            RowTable::Fingerprints,
+            RowTable::Attestations,
+        ] {
+            let t = txn
+                .open_table(table.def())
+                .map_err(|e| corrupt_db(table.name(), e))?;
             for item in t.iter().map_err(|e| corrupt_db(table.name(), e))? {
                 let (k, v) = item.map_err(|e| corrupt_db(table.name(), e))?;
                 report.rows_checked += 1;
@@ -188,10 +255,16 @@ impl Snapshot {
                     }
                 };
                 if bundle_format::canonical::parse_canonical(v.value()).is_err() {
-                    find(&mut report, format!("{} {key_text:?}: value is not canonical JSON", table.name()));
+                    find(
+                        &mut report,
+                        format!("{} {key_text:?}: value is not canonical JSON", table.name()),
+                    );
                 }
                 let scope = (row.publisher.clone(), row.channel.clone());
-                let cache_key = (row.source.sha256.clone(), format!("{}\0{}", scope.0, scope.1));
+                let cache_key = (
+                    row.source.sha256.clone(),
+                    format!("{}\0{}", scope.0, scope.1),
+                );
                 if !cache.contains_key(&cache_key) {
                     if cache.len() > 256 {
                         cache.clear();
@@ -202,7 +275,14 @@ impl Snapshot {
                             cache.insert(cache_key.clone(), d);
                         }
                         Err(e) => {
-                            find(&mut report, format!("{} {key_text:?}: source {}: {e}", table.name(), row.source.entry));
+                            find(
+                                &mut report,
+                                format!(
+                                    "{} {key_text:?}: source {}: {e}",
+                                    table.name(),
+                                    row.source.entry
+                                ),
+                            );
                             continue;
                         }
                     }
@@ -210,15 +290,36 @@ impl Snapshot {
                 let derived = &cache[&cache_key];
                 match derived.get(&(table, k.value().to_vec())) {
                     Some(value) if value.as_slice() == v.value() => {}
-                    Some(_) => find(&mut report, format!("{} {key_text:?}: value differs from re-parsing {}", table.name(), row.source.entry)),
-                    None => find(&mut report, format!("{} {key_text:?}: re-parsing {} does not yield this row", table.name(), row.source.entry)),
+                    Some(_) => find(
+                        &mut report,
+                        format!(
+                            "{} {key_text:?}: value differs from re-parsing {}",
+                            table.name(),
+                            row.source.entry
+                        ),
+                    ),
+                    None => find(
+                        &mut report,
+                        format!(
+                            "{} {key_text:?}: re-parsing {} does not yield this row",
+                            table.name(),
+                            row.source.entry
+                        ),
+                    ),
                 }
                 if table == RowTable::Advisories {
                     expected_ids += 1;
                     if let [vuln, pkg, id, p, c] = key_text.as_slice() {
                         let inverse = keys::encode(&[id, vuln, pkg, p, c]).unwrap_or_default();
-                        if adv_ids.get(inverse.as_slice()).map_err(|e| corrupt_db("advisory_ids", e))?.is_none() {
-                            find(&mut report, format!("advisory_ids: missing inverse of {key_text:?}"));
+                        if adv_ids
+                            .get(inverse.as_slice())
+                            .map_err(|e| corrupt_db("advisory_ids", e))?
+                            .is_none()
+                        {
+                            find(
+                                &mut report,
+                                format!("advisory_ids: missing inverse of {key_text:?}"),
+                            );
                         }
                     }
                 }
@@ -226,14 +327,33 @@ impl Snapshot {
         }
         let ids_len = adv_ids.len().map_err(|e| corrupt_db("advisory_ids", e))?;
         if ids_len != expected_ids {
-            find(&mut report, format!("advisory_ids: {ids_len} rows, expected {expected_ids}"));
+            find(
+                &mut report,
+                format!("advisory_ids: {ids_len} rows, expected {expected_ids}"),
+            );
         }
         // Channel heads name imported bundles.
-        let bundles = txn.open_table(tables::BUNDLES).map_err(|e| corrupt_db("bundles", e))?;
+        let bundles = txn
+            .open_table(tables::BUNDLES)
+            .map_err(|e| corrupt_db("bundles", e))?;
         for (p, c, head) in self.channel_heads()? {
-            let id = head.bundle.strip_prefix("sha256:").and_then(|h| hex::decode(h).ok()).unwrap_or_default();
-            if bundles.get(id.as_slice()).map_err(|e| corrupt_db("bundles", e))?.is_none() {
-                find(&mut report, format!("channel_heads {p:?}/{c:?}: bundle {} is not in bundles", head.bundle));
+            let id = head
+                .bundle
+                .strip_prefix("sha256:")
+                .and_then(|h| hex::decode(h).ok())
+                .unwrap_or_default();
+            if bundles
+                .get(id.as_slice())
+                .map_err(|e| corrupt_db("bundles", e))?
+                .is_none()
+            {
+                find(
+                    &mut report,
+                    format!(
+                        "channel_heads {p:?}/{c:?}: bundle {} is not in bundles",
+                        head.bundle
+                    ),
+                );
             }
         }
         Ok(report)
@@ -248,15 +368,20 @@ impl Snapshot {
         let hexpart = id.strip_prefix("sha256:").unwrap_or(id);
         if hexpart.len() >= 8 && hexpart.chars().all(|c| c.is_ascii_hexdigit()) {
             let hexpart = hexpart.to_ascii_lowercase();
-            let matches: Vec<_> =
-                self.bundles()?.into_iter().filter(|b| b.id["sha256:".len()..].starts_with(&hexpart)).collect();
+            let matches: Vec<_> = self
+                .bundles()?
+                .into_iter()
+                .filter(|b| b.id["sha256:".len()..].starts_with(&hexpart))
+                .collect();
             if matches.len() == 1 {
                 return Ok(Some(serde_json::json!({"bundle": matches[0]})));
             }
             if let Ok(d) = format!("sha256:{hexpart}").parse::<Digest>()
                 && let Some(bytes) = self.raw(&d)?
             {
-                return Ok(Some(serde_json::json!({"raw": {"sha256": hexpart, "bytes": bytes.len()}})));
+                return Ok(Some(
+                    serde_json::json!({"raw": {"sha256": hexpart, "bytes": bytes.len()}}),
+                ));
             }
         }
         let mut out = serde_json::Map::new();
@@ -273,19 +398,33 @@ impl Snapshot {
             ("fingerprints", fingerprints),
         ] {
             if !rows.is_empty() {
-                out.insert(name.into(), serde_json::to_value(rows).expect("rows serialize"));
+                out.insert(
+                    name.into(),
+                    serde_json::to_value(rows).expect("rows serialize"),
+                );
             }
         }
         Ok((!out.is_empty()).then_some(serde_json::Value::Object(out)))
     }
 
-    fn scan_any(&self, table: RowTable, first: &str) -> Result<Vec<super::query::StoredRow>, StoreError> {
+    fn scan_any(
+        &self,
+        table: RowTable,
+        first: &str,
+    ) -> Result<Vec<super::query::StoredRow>, StoreError> {
         match table {
             RowTable::ChangelogMentions => {
-                let (start, end) = keys::prefix_range(&[first]).map_err(|e| corrupt_db("keys", e))?;
-                let t = self.txn().open_table(table.def()).map_err(|e| corrupt_db(table.name(), e))?;
+                let (start, end) =
+                    keys::prefix_range(&[first]).map_err(|e| corrupt_db("keys", e))?;
+                let t = self
+                    .txn()
+                    .open_table(table.def())
+                    .map_err(|e| corrupt_db(table.name(), e))?;
                 let mut out = Vec::new();
-                for item in t.range(start.as_slice()..end.as_slice()).map_err(|e| corrupt_db(table.name(), e))? {
+                for item in t
+                    .range(start.as_slice()..end.as_slice())
+                    .map_err(|e| corrupt_db(table.name(), e))?
+                {
                     let (k, v) = item.map_err(|e| corrupt_db(table.name(), e))?;
                     out.push(decode_row(table, k.value(), v.value())?);
                 }
@@ -297,7 +436,10 @@ impl Snapshot {
 }
 
 fn corrupt_db(table: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Database { path: table.to_string(), message: e.to_string() }
+    StoreError::Database {
+        path: table.to_string(),
+        message: e.to_string(),
+    }
 }
 
 fn check_raw_ref(
@@ -313,7 +455,10 @@ fn check_raw_ref(
         None => false,
     };
     if !present {
-        find(report, format!("{what}: raw evidence {hex_digest} is missing"));
+        find(
+            report,
+            format!("{what}: raw evidence {hex_digest} is missing"),
+        );
     }
     Ok(())
 }
@@ -339,7 +484,10 @@ fn derive(
         .to_vec();
     let records = parse_entry(source.kind, &source.entry, &bytes).map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
-    for r in records.iter().filter(|r| !matches!(r, IndexRecord::Checkpoint { .. })) {
+    for r in records
+        .iter()
+        .filter(|r| !matches!(r, IndexRecord::Checkpoint { .. }))
+    {
         for row in r.rows(scope, source).map_err(|e| e.to_string())? {
             out.insert((row.table, row.key), row.value);
         }
@@ -358,11 +506,20 @@ impl Store {
         let wtx = self.begin_write_blocking(&mut || {})?;
         let mut referenced: BTreeSet<[u8; 32]> = BTreeSet::new();
         let mut add = |hex_digest: &str| {
-            if let Some(k) = hex::decode(hex_digest).ok().and_then(|v| <[u8; 32]>::try_from(v).ok()) {
+            if let Some(k) = hex::decode(hex_digest)
+                .ok()
+                .and_then(|v| <[u8; 32]>::try_from(v).ok())
+            {
                 referenced.insert(k);
             }
         };
-        for table in [RowTable::Advisories, RowTable::ChangelogMentions, RowTable::Patches, RowTable::Fingerprints, RowTable::Attestations] {
+        for table in [
+            RowTable::Advisories,
+            RowTable::ChangelogMentions,
+            RowTable::Patches,
+            RowTable::Fingerprints,
+            RowTable::Attestations,
+        ] {
             let t = wtx.open_table(table.def()).map_err(|x| e(&x))?;
             for item in t.iter().map_err(|x| e(&x))? {
                 let (_, v) = item.map_err(|x| e(&x))?;
@@ -370,12 +527,22 @@ impl Store {
                 add(&row.source.sha256);
             }
         }
-        for item in wtx.open_table(tables::BUNDLES).map_err(|x| e(&x))?.iter().map_err(|x| e(&x))? {
+        for item in wtx
+            .open_table(tables::BUNDLES)
+            .map_err(|x| e(&x))?
+            .iter()
+            .map_err(|x| e(&x))?
+        {
             let (_, v) = item.map_err(|x| e(&x))?;
             let b: BundleRecord = serde_json::from_slice(v.value()).map_err(|x| e(&x))?;
             add(&b.envelope_sha256);
         }
-        for item in wtx.open_table(tables::TLOG_CHECKPOINTS).map_err(|x| e(&x))?.iter().map_err(|x| e(&x))? {
+        for item in wtx
+            .open_table(tables::TLOG_CHECKPOINTS)
+            .map_err(|x| e(&x))?
+            .iter()
+            .map_err(|x| e(&x))?
+        {
             let (_, v) = item.map_err(|x| e(&x))?;
             let c: Checkpoint = serde_json::from_slice(v.value()).map_err(|x| e(&x))?;
             add(&c.raw);

@@ -20,7 +20,8 @@ pub mod tables;
 pub use db::{CACHE_BYTES, Store, resolve_dir};
 pub use error::{ImportError, StoreError};
 pub use import::{
-    BundleHeader, Counts, ImportEvent, ImportOptions, ImportReport, MAX_ROWS_PER_ENTRY, VerifiedEntry, bundle_id_text,
+    BundleHeader, Counts, ImportEvent, ImportOptions, ImportReport, MAX_ROWS_PER_ENTRY,
+    VerifiedEntry, bundle_id_text,
 };
 pub use records::{BundleKind, EntryKind, IndexRecord};
 

@@ -24,7 +24,9 @@ pub struct EntryParseError {
 }
 
 fn err(message: impl Into<String>) -> EntryParseError {
-    EntryParseError { message: message.into() }
+    EntryParseError {
+        message: message.into(),
+    }
 }
 
 static CVE_RE: LazyLock<Regex> =
@@ -34,7 +36,11 @@ static CVE_RE: LazyLock<Regex> =
 ///
 /// # Errors
 /// [`EntryParseError`] when the bytes are not what their kind promises.
-pub fn parse_entry(kind: EntryKind, path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
+pub fn parse_entry(
+    kind: EntryKind,
+    path: &str,
+    bytes: &[u8],
+) -> Result<Vec<IndexRecord>, EntryParseError> {
     match kind {
         EntryKind::Advisory => parse_advisory(bytes),
         EntryKind::Changelog => parse_changelog(path, bytes),
@@ -83,7 +89,9 @@ fn osv_package(pkg: &Value) -> Option<String> {
 
 fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
     let doc = json_value(bytes)?;
-    let obj = doc.as_object().ok_or_else(|| err("expected a JSON object"))?;
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| err("expected a JSON object"))?;
     if obj.contains_key("document") && obj.contains_key("vulnerabilities") {
         return parse_csaf(&doc);
     }
@@ -93,7 +101,9 @@ fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
     if !obj.is_empty() && obj.values().all(Value::is_object) {
         return parse_debian_tracker(obj);
     }
-    Err(err("not an OSV record, a CSAF document or a Debian security tracker export"))
+    Err(err(
+        "not an OSV record, a CSAF document or a Debian security tracker export",
+    ))
 }
 
 fn parse_osv(doc: &Value) -> Result<Vec<IndexRecord>, EntryParseError> {
@@ -101,20 +111,40 @@ fn parse_osv(doc: &Value) -> Result<Vec<IndexRecord>, EntryParseError> {
     let aliases: Vec<String> = doc
         .get("aliases")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let mut vulns: BTreeSet<String> = BTreeSet::from([id.clone()]);
     vulns.extend(aliases.iter().filter(|a| a.starts_with("CVE-")).cloned());
     let mut per_package: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let affected = doc.get("affected").and_then(Value::as_array).cloned().unwrap_or_default();
+    let affected = doc
+        .get("affected")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for (i, a) in affected.iter().enumerate() {
-        let pkg = a
-            .get("package")
-            .and_then(osv_package)
-            .ok_or_else(|| err(format!("affected[{i}]: expected package.name or package.purl")))?;
+        let pkg = a.get("package").and_then(osv_package).ok_or_else(|| {
+            err(format!(
+                "affected[{i}]: expected package.name or package.purl"
+            ))
+        })?;
         let fixed = per_package.entry(pkg).or_default();
-        for range in a.get("ranges").and_then(Value::as_array).into_iter().flatten() {
-            for ev in range.get("events").and_then(Value::as_array).into_iter().flatten() {
+        for range in a
+            .get("ranges")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for ev in range
+                .get("events")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(f) = ev.get("fixed").and_then(Value::as_str) {
                     fixed.insert(f.to_string());
                 }
@@ -141,10 +171,14 @@ fn parse_osv(doc: &Value) -> Result<Vec<IndexRecord>, EntryParseError> {
     Ok(out)
 }
 
-fn parse_debian_tracker(obj: &serde_json::Map<String, Value>) -> Result<Vec<IndexRecord>, EntryParseError> {
+fn parse_debian_tracker(
+    obj: &serde_json::Map<String, Value>,
+) -> Result<Vec<IndexRecord>, EntryParseError> {
     let mut out = Vec::new();
     for (pkg, cves) in obj {
-        let cves = cves.as_object().ok_or_else(|| err(format!("package {pkg:?}: expected an object")))?;
+        let cves = cves
+            .as_object()
+            .ok_or_else(|| err(format!("package {pkg:?}: expected an object")))?;
         for (cve, info) in cves {
             let releases = info.get("releases").cloned().unwrap_or(Value::Null);
             let package = format!("pkg:deb/debian/{pkg}");
@@ -167,7 +201,9 @@ fn collect_csaf_products(v: &Value, out: &mut BTreeMap<String, String>) {
         Value::Object(m) => {
             if let (Some(id), Some(purl)) = (
                 m.get("product_id").and_then(Value::as_str),
-                m.get("product_identification_helper").and_then(|h| h.get("purl")).and_then(Value::as_str),
+                m.get("product_identification_helper")
+                    .and_then(|h| h.get("purl"))
+                    .and_then(Value::as_str),
             ) {
                 out.insert(id.to_string(), package_key(purl));
             }
@@ -185,20 +221,34 @@ fn parse_csaf(doc: &Value) -> Result<Vec<IndexRecord>, EntryParseError> {
         .to_string();
     let mut products = BTreeMap::new();
     collect_csaf_products(&doc["product_tree"], &mut products);
-    for rel in doc["product_tree"]["relationships"].as_array().into_iter().flatten() {
-        if let (Some(reference), Some(id)) =
-            (rel["product_reference"].as_str(), rel["full_product_name"]["product_id"].as_str())
-            && let Some(purl) = products.get(reference).cloned()
+    for rel in doc["product_tree"]["relationships"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(reference), Some(id)) = (
+            rel["product_reference"].as_str(),
+            rel["full_product_name"]["product_id"].as_str(),
+        ) && let Some(purl) = products.get(reference).cloned()
         {
             products.insert(id.to_string(), purl);
         }
     }
     let mut rows: BTreeMap<(String, String), BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for v in doc["vulnerabilities"].as_array().into_iter().flatten() {
-        let Some(cve) = v.get("cve").and_then(Value::as_str) else { continue };
-        let Some(status) = v.get("product_status").and_then(Value::as_object) else { continue };
+        let Some(cve) = v.get("cve").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(status) = v.get("product_status").and_then(Value::as_object) else {
+            continue;
+        };
         for (bucket, ids) in status {
-            for pid in ids.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for pid in ids
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 if let Some(pkg) = products.get(pid) {
                     rows.entry((cve.to_string(), pkg.clone()))
                         .or_default()
@@ -230,13 +280,22 @@ fn parse_changelog(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryPa
     let mut out = Vec::new();
     let mut current: Option<(String, String, String, Vec<String>)> = None;
     let mut seen_header = false;
-    let flush = |cur: &mut Option<(String, String, String, Vec<String>)>, date: &str, out: &mut Vec<IndexRecord>| {
+    let flush = |cur: &mut Option<(String, String, String, Vec<String>)>,
+                 date: &str,
+                 out: &mut Vec<IndexRecord>| {
         if let Some((src, version, dist, lines)) = cur.take() {
             let body = lines.join("\n");
-            let vulns: BTreeSet<String> = CVE_RE.find_iter(&body).map(|m| m.as_str().to_string()).collect();
+            let vulns: BTreeSet<String> = CVE_RE
+                .find_iter(&body)
+                .map(|m| m.as_str().to_string())
+                .collect();
             let package = format!("pkg:deb/debian/{src}");
             for v in &vulns {
-                let text: Vec<&str> = lines.iter().filter(|l| l.contains(v.as_str())).map(String::as_str).collect();
+                let text: Vec<&str> = lines
+                    .iter()
+                    .filter(|l| l.contains(v.as_str()))
+                    .map(String::as_str)
+                    .collect();
                 out.push(IndexRecord::ChangelogMention {
                     vulnerability: v.clone(),
                     package: package.clone(),
@@ -251,9 +310,17 @@ fn parse_changelog(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryPa
         if let Some(c) = CHANGELOG_HEADER.captures(line) {
             flush(&mut current, "", &mut out);
             seen_header = true;
-            current = Some((c[1].to_string(), c[2].to_string(), c[3].trim().to_string(), Vec::new()));
+            current = Some((
+                c[1].to_string(),
+                c[2].to_string(),
+                c[3].trim().to_string(),
+                Vec::new(),
+            ));
         } else if let Some(trailer) = line.strip_prefix(" -- ") {
-            let date = trailer.split_once(">  ").map(|(_, d)| d.trim()).unwrap_or("");
+            let date = trailer
+                .split_once(">  ")
+                .map(|(_, d)| d.trim())
+                .unwrap_or("");
             flush(&mut current, date, &mut out);
         } else if let Some((_, _, _, lines)) = current.as_mut() {
             lines.push(line.trim().to_string());
@@ -280,22 +347,27 @@ fn parse_patch(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseE
     let parts: Vec<&str> = path.split('/').collect();
     let package = match parts.as_slice() {
         [_, pkg, _, ..] => format!("pkg:deb/debian/{pkg}"),
-        _ => return Err(err(format!("{path}: expected patches/<source-package>/<file>"))),
+        _ => {
+            return Err(err(format!(
+                "{path}: expected patches/<source-package>/<file>"
+            )));
+        }
     };
     let mut dep3 = BTreeMap::new();
     let mut hunks = Vec::new();
     let mut file = String::new();
     let mut in_header = true;
     let mut cur: Option<(Vec<String>, Vec<String>)> = None;
-    let finish = |cur: &mut Option<(Vec<String>, Vec<String>)>, file: &str, hunks: &mut Vec<Value>| {
-        if let Some((removed, added)) = cur.take() {
-            hunks.push(json!({
-                "file": file,
-                "removed_sha256": Digest::sha256(removed.join("\n").as_bytes()).hex(),
-                "added_sha256": Digest::sha256(added.join("\n").as_bytes()).hex(),
-            }));
-        }
-    };
+    let finish =
+        |cur: &mut Option<(Vec<String>, Vec<String>)>, file: &str, hunks: &mut Vec<Value>| {
+            if let Some((removed, added)) = cur.take() {
+                hunks.push(json!({
+                    "file": file,
+                    "removed_sha256": Digest::sha256(removed.join("\n").as_bytes()).hex(),
+                    "added_sha256": Digest::sha256(added.join("\n").as_bytes()).hex(),
+                }));
+            }
+        };
     for line in text.lines() {
         if line.starts_with("--- ") || line.starts_with("diff ") || line.starts_with("Index: ") {
             in_header = false;
@@ -325,8 +397,10 @@ fn parse_patch(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseE
     }
     finish(&mut cur, &file, &mut hunks);
     let header_text: String = dep3.values().cloned().collect::<Vec<_>>().join(" ");
-    let mut vulns: BTreeSet<String> =
-        CVE_RE.find_iter(&header_text).map(|m| m.as_str().to_string()).collect();
+    let mut vulns: BTreeSet<String> = CVE_RE
+        .find_iter(&header_text)
+        .map(|m| m.as_str().to_string())
+        .collect();
     vulns.extend(CVE_RE.find_iter(path).map(|m| m.as_str().to_string()));
     let sha = Digest::sha256(bytes).hex();
     let record = json!({"path": path, "vulnerabilities": vulns, "dep3": dep3, "hunks": hunks});
@@ -345,23 +419,40 @@ fn parse_fingerprints(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError>
     let doc = json_value(bytes)?;
     let records = match &doc {
         Value::Array(a) => a.clone(),
-        Value::Object(m) => m.get("records").and_then(Value::as_array).cloned().unwrap_or_else(|| vec![doc.clone()]),
-        _ => return Err(err("expected a fingerprint record, an array of them or {\"records\": [...]}")),
+        Value::Object(m) => m
+            .get("records")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_else(|| vec![doc.clone()]),
+        _ => {
+            return Err(err(
+                "expected a fingerprint record, an array of them or {\"records\": [...]}",
+            ));
+        }
     };
     let mut out = Vec::new();
     for (i, r) in records.iter().enumerate() {
         let field = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
-        let package = field("package").ok_or_else(|| err(format!("records[{i}].package: expected a string")))?;
-        let function = field("function").ok_or_else(|| err(format!("records[{i}].function: expected a string")))?;
+        let package = field("package")
+            .ok_or_else(|| err(format!("records[{i}].package: expected a string")))?;
+        let function = field("function")
+            .ok_or_else(|| err(format!("records[{i}].function: expected a string")))?;
         let variant = field("variant").unwrap_or_else(|| "default".to_string());
         let mut vulns: Vec<String> = r
             .get("vulnerabilities")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         vulns.extend(field("vulnerability"));
         if vulns.is_empty() {
-            return Err(err(format!("records[{i}]: expected vulnerability or vulnerabilities")));
+            return Err(err(format!(
+                "records[{i}]: expected vulnerability or vulnerabilities"
+            )));
         }
         for v in vulns {
             out.push(IndexRecord::Fingerprint {
@@ -377,7 +468,10 @@ fn parse_fingerprints(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError>
 }
 
 fn statement_rows(envelope: &Value, out: &mut Vec<IndexRecord>) -> Result<(), EntryParseError> {
-    let payload_type = envelope.get("payloadType").and_then(Value::as_str).unwrap_or_default();
+    let payload_type = envelope
+        .get("payloadType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let payload_b64 = envelope
         .get("payload")
         .and_then(Value::as_str)
@@ -387,14 +481,23 @@ fn statement_rows(envelope: &Value, out: &mut Vec<IndexRecord>) -> Result<(), En
         .map_err(|e| err(format!("DSSE payload: invalid base64: {e}")))?;
     let statement = json_value(&payload)?;
     let statement_sha256 = Digest::sha256(&payload).hex();
-    let subjects = statement.get("subject").and_then(Value::as_array).cloned().unwrap_or_default();
+    let subjects = statement
+        .get("subject")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let record = json!({
         "payload_type": payload_type,
         "predicate_type": statement.get("predicateType").cloned().unwrap_or(Value::Null),
         "subjects": subjects,
     });
     for s in &subjects {
-        for (alg, hex) in s.get("digest").and_then(Value::as_object).into_iter().flatten() {
+        for (alg, hex) in s
+            .get("digest")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             if let Some(hex) = hex.as_str() {
                 out.push(IndexRecord::Attestation {
                     subject: format!("{alg}:{hex}"),
@@ -416,7 +519,10 @@ fn parse_attestation(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> 
             .lines()
             .filter(|l| !l.trim().is_empty())
             .enumerate()
-            .map(|(i, l)| serde_json::from_str(l).map_err(|e| err(format!("line {}: invalid JSON: {e}", i + 1))))
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map_err(|e| err(format!("line {}: invalid JSON: {e}", i + 1)))
+            })
             .collect::<Result<_, _>>()?,
     };
     for doc in docs {
@@ -437,8 +543,14 @@ fn parse_checkpoint(bytes: &[u8]) -> Option<IndexRecord> {
     let origin = lines.next()?.to_string();
     let size = lines.next()?.parse::<u64>().ok()?;
     let root_hash = lines.next()?.to_string();
-    let decoded = base64::engine::general_purpose::STANDARD.decode(&root_hash).ok()?;
-    (decoded.len() == 32 && !origin.is_empty()).then_some(IndexRecord::Checkpoint { origin, size, root_hash })
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(&root_hash)
+        .ok()?;
+    (decoded.len() == 32 && !origin.is_empty()).then_some(IndexRecord::Checkpoint {
+        origin,
+        size,
+        root_hash,
+    })
 }
 
 #[cfg(test)]
@@ -454,8 +566,10 @@ mod tests {
         let doc = br#"{"id":"DSA-1-1","aliases":["CVE-2024-1"],"affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.1-1"}]}]}]}"#;
         let rows = parse_entry(EntryKind::Advisory, "a.json", doc).unwrap();
         assert_eq!(rows.len(), 2);
-        assert!(matches!(&rows[0], IndexRecord::Advisory { vulnerability, package, .. }
-            if vulnerability == "CVE-2024-1" && package == "pkg:deb/debian/openssl"));
+        assert!(
+            matches!(&rows[0], IndexRecord::Advisory { vulnerability, package, .. }
+            if vulnerability == "CVE-2024-1" && package == "pkg:deb/debian/openssl")
+        );
     }
 
     #[test]
@@ -468,7 +582,10 @@ mod tests {
 
     #[test]
     fn real_fixtures_parse() {
-        for rel in ["advisories/osv/debian/DSA-3029-1.json", "advisories/csaf/redhat/rhsa-2024_4546.json"] {
+        for rel in [
+            "advisories/osv/debian/DSA-3029-1.json",
+            "advisories/csaf/redhat/rhsa-2024_4546.json",
+        ] {
             if let Some(bytes) = shared(rel) {
                 let rows = parse_entry(EntryKind::Advisory, rel, &bytes).unwrap();
                 assert!(!rows.is_empty(), "{rel}");
@@ -479,8 +596,12 @@ mod tests {
     #[test]
     fn checkpoint_and_garbage() {
         let note = b"example.com/log\n42\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 sig\n";
-        assert!(matches!(parse_entry(EntryKind::Tlog, "tlog/cp", note).unwrap().as_slice(),
-            [IndexRecord::Checkpoint { size: 42, .. }]));
+        assert!(matches!(
+            parse_entry(EntryKind::Tlog, "tlog/cp", note)
+                .unwrap()
+                .as_slice(),
+            [IndexRecord::Checkpoint { size: 42, .. }]
+        ));
         assert!(parse_entry(EntryKind::Advisory, "x.json", b"{not json").is_err());
         assert!(parse_entry(EntryKind::Fingerprint, "f.json", b"[{\"package\":\"p\"}]").is_err());
     }

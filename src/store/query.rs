@@ -47,7 +47,9 @@ pub struct Snapshot {
 
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Snapshot").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Snapshot")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,7 +59,10 @@ impl Store {
     /// # Errors
     /// A database error.
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        Ok(Snapshot { txn: self.begin_read()?, path: Store::db_path(self.dir()) })
+        Ok(Snapshot {
+            txn: self.begin_read()?,
+            path: Store::db_path(self.dir()),
+        })
     }
 
     /// Appends a proof (canonical JSON, exactly as issued) to the audit log; returns its
@@ -69,8 +74,13 @@ impl Store {
         let path = Store::db_path(self.dir());
         let wtx = self.begin_write_blocking(&mut || {})?;
         let seq = {
-            let mut t = wtx.open_table(tables::PROOFS).map_err(|e| db_err(&path, e))?;
-            let next = t.last().map_err(|e| db_err(&path, e))?.map_or(1, |(k, _)| k.value() + 1);
+            let mut t = wtx
+                .open_table(tables::PROOFS)
+                .map_err(|e| db_err(&path, e))?;
+            let next = t
+                .last()
+                .map_err(|e| db_err(&path, e))?
+                .map_or(1, |(k, _)| k.value() + 1);
             t.insert(next, proof).map_err(|e| db_err(&path, e))?;
             next
         };
@@ -92,7 +102,10 @@ impl Snapshot {
         let (start, end) = keys::prefix_range(prefix).map_err(|e| self.err(e))?;
         let t = self.txn.open_table(table.def()).map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for item in t.range(start.as_slice()..end.as_slice()).map_err(|e| self.err(e))? {
+        for item in t
+            .range(start.as_slice()..end.as_slice())
+            .map_err(|e| self.err(e))?
+        {
             let (k, v) = item.map_err(|e| self.err(e))?;
             out.push(decode_row(table, k.value(), v.value())?);
         }
@@ -104,7 +117,11 @@ impl Snapshot {
     ///
     /// # Errors
     /// A database error or a malformed row.
-    pub fn advisories(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError> {
+    pub fn advisories(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
         self.scan(RowTable::Advisories, &[vulnerability, package])
     }
 
@@ -112,7 +129,10 @@ impl Snapshot {
     ///
     /// # Errors
     /// A database error or a malformed row.
-    pub fn advisories_for_vulnerability(&self, vulnerability: &str) -> Result<Vec<StoredRow>, StoreError> {
+    pub fn advisories_for_vulnerability(
+        &self,
+        vulnerability: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
         self.scan(RowTable::Advisories, &[vulnerability])
     }
 
@@ -122,10 +142,19 @@ impl Snapshot {
     /// A database error or a malformed row.
     pub fn advisories_by_id(&self, advisory_id: &str) -> Result<Vec<StoredRow>, StoreError> {
         let (start, end) = keys::prefix_range(&[advisory_id]).map_err(|e| self.err(e))?;
-        let ids = self.txn.open_table(tables::ADVISORY_IDS).map_err(|e| self.err(e))?;
-        let adv = self.txn.open_table(tables::ADVISORIES).map_err(|e| self.err(e))?;
+        let ids = self
+            .txn
+            .open_table(tables::ADVISORY_IDS)
+            .map_err(|e| self.err(e))?;
+        let adv = self
+            .txn
+            .open_table(tables::ADVISORIES)
+            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for item in ids.range(start.as_slice()..end.as_slice()).map_err(|e| self.err(e))? {
+        for item in ids
+            .range(start.as_slice()..end.as_slice())
+            .map_err(|e| self.err(e))?
+        {
             let (k, _) = item.map_err(|e| self.err(e))?;
             let parts = keys::decode(k.value());
             if let [id, vuln, pkg, p, c] = parts.as_slice() {
@@ -143,7 +172,11 @@ impl Snapshot {
     ///
     /// # Errors
     /// A database error or a malformed row.
-    pub fn changelog_mentions(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError> {
+    pub fn changelog_mentions(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
         self.scan(RowTable::ChangelogMentions, &[vulnerability, package])
     }
 
@@ -159,7 +192,11 @@ impl Snapshot {
     ///
     /// # Errors
     /// A database error or a malformed row.
-    pub fn patches_for(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError> {
+    pub fn patches_for(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
         self.scan(RowTable::Patches, &[vulnerability, package])
     }
 
@@ -175,7 +212,11 @@ impl Snapshot {
     ///
     /// # Errors
     /// A database error or a malformed row.
-    pub fn fingerprints_for(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError> {
+    pub fn fingerprints_for(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
         self.scan(RowTable::Fingerprints, &[vulnerability, package])
     }
 
@@ -192,7 +233,10 @@ impl Snapshot {
     /// # Errors
     /// A database error or a malformed value.
     pub fn checkpoint(&self, origin: &str) -> Result<Option<Checkpoint>, StoreError> {
-        let t = self.txn.open_table(tables::TLOG_CHECKPOINTS).map_err(|e| self.err(e))?;
+        let t = self
+            .txn
+            .open_table(tables::TLOG_CHECKPOINTS)
+            .map_err(|e| self.err(e))?;
         t.get(origin.as_bytes())
             .map_err(|e| self.err(e))?
             .map(|v| serde_json::from_slice(v.value()).map_err(|e| corrupt("tlog_checkpoints", e)))
@@ -209,7 +253,9 @@ impl Snapshot {
             return Ok(None);
         }
         let t = self.txn.open_table(tables::RAW).map_err(|e| self.err(e))?;
-        Ok(t.get(digest.as_bytes()).map_err(|e| self.err(e))?.map(|v| v.value().to_vec()))
+        Ok(t.get(digest.as_bytes())
+            .map_err(|e| self.err(e))?
+            .map(|v| v.value().to_vec()))
     }
 
     /// Every imported bundle, ordered by publisher, channel, sequence.
@@ -217,12 +263,19 @@ impl Snapshot {
     /// # Errors
     /// A database error or a malformed value.
     pub fn bundles(&self) -> Result<Vec<StoredBundle>, StoreError> {
-        let t = self.txn.open_table(tables::BUNDLES).map_err(|e| self.err(e))?;
+        let t = self
+            .txn
+            .open_table(tables::BUNDLES)
+            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for item in t.iter().map_err(|e| self.err(e))? {
             let (k, v) = item.map_err(|e| self.err(e))?;
-            let record: BundleRecord = serde_json::from_slice(v.value()).map_err(|e| corrupt("bundles", e))?;
-            out.push(StoredBundle { id: format!("sha256:{}", hex::encode(k.value())), record });
+            let record: BundleRecord =
+                serde_json::from_slice(v.value()).map_err(|e| corrupt("bundles", e))?;
+            out.push(StoredBundle {
+                id: format!("sha256:{}", hex::encode(k.value())),
+                record,
+            });
         }
         out.sort_by(|a, b| {
             (&a.record.publisher, &a.record.channel, a.record.sequence).cmp(&(
@@ -239,13 +292,18 @@ impl Snapshot {
     /// # Errors
     /// A database error or a malformed value.
     pub fn channel_heads(&self) -> Result<Vec<(String, String, ChannelHead)>, StoreError> {
-        let t = self.txn.open_table(tables::CHANNEL_HEADS).map_err(|e| self.err(e))?;
+        let t = self
+            .txn
+            .open_table(tables::CHANNEL_HEADS)
+            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for item in t.iter().map_err(|e| self.err(e))? {
             let (k, v) = item.map_err(|e| self.err(e))?;
             let parts = keys::decode(k.value());
-            let head: ChannelHead = serde_json::from_slice(v.value()).map_err(|e| corrupt("channel_heads", e))?;
-            let [p, c] = <[String; 2]>::try_from(parts).map_err(|_| corrupt("channel_heads", "expected publisher 0 channel"))?;
+            let head: ChannelHead =
+                serde_json::from_slice(v.value()).map_err(|e| corrupt("channel_heads", e))?;
+            let [p, c] = <[String; 2]>::try_from(parts)
+                .map_err(|_| corrupt("channel_heads", "expected publisher 0 channel"))?;
             out.push((p, c, head));
         }
         Ok(out)
@@ -265,7 +323,10 @@ impl Snapshot {
     /// # Errors
     /// A database error.
     pub fn proofs(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let t = self.txn.open_table(tables::PROOFS).map_err(|e| self.err(e))?;
+        let t = self
+            .txn
+            .open_table(tables::PROOFS)
+            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for item in t.iter().map_err(|e| self.err(e))? {
             let (k, v) = item.map_err(|e| self.err(e))?;
@@ -276,17 +337,34 @@ impl Snapshot {
 }
 
 pub(crate) fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt { table, message: e.to_string() }
+    StoreError::Corrupt {
+        table,
+        message: e.to_string(),
+    }
 }
 
 /// Decodes a row of `table` (not `advisory_ids`).
-pub(crate) fn decode_row(table: RowTable, key: &[u8], value: &[u8]) -> Result<StoredRow, StoreError> {
+pub(crate) fn decode_row(
+    table: RowTable,
+    key: &[u8],
+    value: &[u8],
+) -> Result<StoredRow, StoreError> {
     let mut parts = keys::decode(key);
     if parts.len() < 3 {
-        return Err(corrupt(table.name(), format!("key {parts:?}: expected at least 3 components")));
+        return Err(corrupt(
+            table.name(),
+            format!("key {parts:?}: expected at least 3 components"),
+        ));
     }
     let channel = parts.pop().expect("length checked");
     let publisher = parts.pop().expect("length checked");
     let row: Row = serde_json::from_slice(value).map_err(|e| corrupt(table.name(), e))?;
-    Ok(StoredRow { table: table.name(), key: parts, publisher, channel, record: row.record, source: row.source })
+    Ok(StoredRow {
+        table: table.name(),
+        key: parts,
+        publisher,
+        channel,
+        record: row.record,
+        source: row.source,
+    })
 }

@@ -279,9 +279,19 @@ impl IndexRecord {
     /// [`KeyError`] if a key component is empty, has a NUL or is too long.
     pub fn rows(&self, scope: (&str, &str), source: &Source) -> Result<Vec<EncodedRow>, KeyError> {
         let (p, c) = scope;
-        let row = |record: &Value| canonical(&Row { record: record.clone(), source: source.clone() });
+        let row = |record: &Value| {
+            canonical(&Row {
+                record: record.clone(),
+                source: source.clone(),
+            })
+        };
         Ok(match self {
-            Self::Advisory { vulnerability, package, advisory_id, record } => vec![
+            Self::Advisory {
+                vulnerability,
+                package,
+                advisory_id,
+                record,
+            } => vec![
                 EncodedRow {
                     table: RowTable::Advisories,
                     key: keys::encode(&[vulnerability, package, advisory_id, p, c])?,
@@ -293,24 +303,44 @@ impl IndexRecord {
                     value: Vec::new(),
                 },
             ],
-            Self::ChangelogMention { vulnerability, package, version, record } => vec![EncodedRow {
+            Self::ChangelogMention {
+                vulnerability,
+                package,
+                version,
+                record,
+            } => vec![EncodedRow {
                 table: RowTable::ChangelogMentions,
                 key: keys::encode(&[vulnerability, package, version, p, c])?,
                 value: row(record),
             }],
-            Self::Patch { vulnerability, package, patch_sha256, record } => vec![EncodedRow {
+            Self::Patch {
+                vulnerability,
+                package,
+                patch_sha256,
+                record,
+            } => vec![EncodedRow {
                 table: RowTable::Patches,
                 key: keys::encode(&[vulnerability, package, patch_sha256, p, c])?,
                 value: row(record),
             }],
-            Self::Fingerprint { vulnerability, package, function, variant, record } => {
+            Self::Fingerprint {
+                vulnerability,
+                package,
+                function,
+                variant,
+                record,
+            } => {
                 vec![EncodedRow {
                     table: RowTable::Fingerprints,
                     key: keys::encode(&[vulnerability, package, function, variant, p, c])?,
                     value: row(record),
                 }]
             }
-            Self::Attestation { subject, statement_sha256, record } => vec![EncodedRow {
+            Self::Attestation {
+                subject,
+                statement_sha256,
+                record,
+            } => vec![EncodedRow {
                 table: RowTable::Attestations,
                 key: keys::encode(&[subject, statement_sha256, p, c])?,
                 value: row(record),

@@ -46,8 +46,13 @@ pub const SCOPE_ROWS: TableDefinition<&[u8], &[u8; 32]> = TableDefinition::new("
 pub const PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("proofs");
 
 /// The index tables whose rows are `Row` values derived from one raw entry, in digest order.
-pub const ROW_TABLES: [TableDefinition<&[u8], &[u8]>; 5] =
-    [ADVISORIES, CHANGELOG_MENTIONS, PATCHES, FINGERPRINTS, ATTESTATIONS];
+pub const ROW_TABLES: [TableDefinition<&[u8], &[u8]>; 5] = [
+    ADVISORIES,
+    CHANGELOG_MENTIONS,
+    PATCHES,
+    FINGERPRINTS,
+    ATTESTATIONS,
+];
 
 /// The logical tables hashed by `store digest`, in the order of `spec/store.md` §6.
 pub const DIGEST_TABLES: [TableDefinition<&[u8], &[u8]>; 8] = [

@@ -23,11 +23,19 @@ pub(crate) struct Fake {
 pub(crate) fn fake(seq: u64, kind: BundleKind, entries: Vec<(&str, EntryKind, Vec<u8>)>) -> Fake {
     let entries: Vec<VerifiedEntry> = entries
         .into_iter()
-        .map(|(p, k, b)| VerifiedEntry { path: p.to_string(), kind: k, bytes: b })
+        .map(|(p, k, b)| VerifiedEntry {
+            path: p.to_string(),
+            kind: k,
+            bytes: b,
+        })
         .collect();
     let mut manifest = format!("seq={seq};");
     for e in &entries {
-        manifest.push_str(&format!("{}={};", e.path, bundle_format::Digest::sha256(&e.bytes)));
+        manifest.push_str(&format!(
+            "{}={};",
+            e.path,
+            bundle_format::Digest::sha256(&e.bytes)
+        ));
     }
     Fake {
         header: BundleHeader {
@@ -47,7 +55,10 @@ pub(crate) fn fake(seq: u64, kind: BundleKind, entries: Vec<(&str, EntryKind, Ve
 }
 
 fn opts() -> ImportOptions {
-    ImportOptions { now: t("2026-06-01T00:00:00Z"), allow_downgrade: false }
+    ImportOptions {
+        now: t("2026-06-01T00:00:00Z"),
+        allow_downgrade: false,
+    }
 }
 
 pub(crate) fn run(store: &Store, f: &Fake, o: ImportOptions) -> Result<ImportReport, ImportError> {
@@ -95,7 +106,10 @@ fn import_counts_noop_and_rollback() {
     let after1 = digest(&store);
     assert_ne!(after1, empty);
     // Same bundle again: no-op.
-    assert_eq!(run(&store, &n1(), opts()).unwrap().outcome, "already-imported");
+    assert_eq!(
+        run(&store, &n1(), opts()).unwrap().outcome,
+        "already-imported"
+    );
     assert_eq!(digest(&store), after1);
     // N2 replaces: a updated, b removed, c added.
     let r = run(&store, &n2(), opts()).unwrap();
@@ -112,9 +126,20 @@ fn import_counts_noop_and_rollback() {
     // Equal sequence, other content.
     let mut same_seq = n2();
     same_seq.header.id[0] ^= 1;
-    assert_eq!(crate::Coded::code(&run(&store, &same_seq, opts()).unwrap_err()), "rollback-detected");
+    assert_eq!(
+        crate::Coded::code(&run(&store, &same_seq, opts()).unwrap_err()),
+        "rollback-detected"
+    );
     // Allowed with --allow-downgrade.
-    let r = run(&store, &old, ImportOptions { allow_downgrade: true, ..opts() }).unwrap();
+    let r = run(
+        &store,
+        &old,
+        ImportOptions {
+            allow_downgrade: true,
+            ..opts()
+        },
+    )
+    .unwrap();
     assert!(r.downgraded);
 
     // N2 alone gives the same digest as N1 then N2.
@@ -136,16 +161,43 @@ fn expiry_against_time_floor() {
     let e = run(&store, &b, opts()).unwrap_err();
     assert_eq!(crate::Coded::code(&e), "bundle-expired");
     // Fine at an earlier --at.
-    run(&store, &b, ImportOptions { now: t("2026-02-01T00:00:00Z"), ..opts() }).unwrap();
+    run(
+        &store,
+        &b,
+        ImportOptions {
+            now: t("2026-02-01T00:00:00Z"),
+            ..opts()
+        },
+    )
+    .unwrap();
     // A later bundle raises the floor; then a bundle that expires before the floor is refused
     // even with an early clock.
     let mut later = n2();
     later.header.created = t("2026-05-01T00:00:00Z");
-    run(&store, &later, ImportOptions { now: t("2026-02-01T00:00:00Z"), ..opts() }).unwrap();
-    assert_eq!(store.snapshot().unwrap().time_floor().unwrap(), Some(t("2026-05-01T00:00:00Z")));
+    run(
+        &store,
+        &later,
+        ImportOptions {
+            now: t("2026-02-01T00:00:00Z"),
+            ..opts()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        store.snapshot().unwrap().time_floor().unwrap(),
+        Some(t("2026-05-01T00:00:00Z"))
+    );
     let mut third = fake(3, BundleKind::Delta, vec![]);
     third.header.expires = Some(t("2026-04-01T00:00:00Z"));
-    let e = run(&store, &third, ImportOptions { now: t("2026-02-01T00:00:00Z"), ..opts() }).unwrap_err();
+    let e = run(
+        &store,
+        &third,
+        ImportOptions {
+            now: t("2026-02-01T00:00:00Z"),
+            ..opts()
+        },
+    )
+    .unwrap_err();
     assert_eq!(crate::Coded::code(&e), "bundle-expired");
 }
 
@@ -155,10 +207,22 @@ fn parse_failure_rejects_whole_bundle() {
     let store = Store::open_write(dir.path()).unwrap();
     run(&store, &n1(), opts()).unwrap();
     let before = digest(&store);
-    let bad = fake(2, BundleKind::Snapshot, vec![
-        ("advisories/ok.json", EntryKind::Advisory, osv("DSA-9-1", "CVE-2024-1009", "bash", "1")),
-        ("advisories/bad.json", EntryKind::Advisory, b"{oops".to_vec()),
-    ]);
+    let bad = fake(
+        2,
+        BundleKind::Snapshot,
+        vec![
+            (
+                "advisories/ok.json",
+                EntryKind::Advisory,
+                osv("DSA-9-1", "CVE-2024-1009", "bash", "1"),
+            ),
+            (
+                "advisories/bad.json",
+                EntryKind::Advisory,
+                b"{oops".to_vec(),
+            ),
+        ],
+    );
     let e = run(&store, &bad, opts()).unwrap_err();
     assert_eq!(crate::Coded::code(&e), "entry-parse-failed");
     assert!(e.to_string().contains("advisories/bad.json"), "{e}");
@@ -166,11 +230,21 @@ fn parse_failure_rejects_whole_bundle() {
     assert_eq!(store.snapshot().unwrap().bundles().unwrap().len(), 1);
     // A verification error from the entry stream also aborts.
     let mut it = vec![
-        Ok(VerifiedEntry { path: "advisories/x.json".into(), kind: EntryKind::Advisory, bytes: osv("X-1", "CVE-1-1", "a", "1") }),
-        Err(ImportError::Bundle { code: "entry-digest-mismatch", class: crate::FailureClass::Rejected, message: "x".into() }),
+        Ok(VerifiedEntry {
+            path: "advisories/x.json".into(),
+            kind: EntryKind::Advisory,
+            bytes: osv("X-1", "CVE-1-1", "a", "1"),
+        }),
+        Err(ImportError::Bundle {
+            code: "entry-digest-mismatch",
+            class: crate::FailureClass::Rejected,
+            message: "x".into(),
+        }),
     ]
     .into_iter();
-    let e = store.import(&n2().header, &mut it, opts(), &mut |_| {}).unwrap_err();
+    let e = store
+        .import(&n2().header, &mut it, opts(), &mut |_| {})
+        .unwrap_err();
     assert_eq!(crate::Coded::code(&e), "entry-digest-mismatch");
     assert_eq!(digest(&store), before);
 }
@@ -186,12 +260,27 @@ fn reader_sees_previous_state_during_import() {
     let mut it = b.entries.clone().into_iter().map(|e| {
         // Mid-import: a reader sees exactly the last commit.
         let snap = store.snapshot().unwrap();
-        seen.push((snap.digest().unwrap().to_string(), snap.advisories("CVE-2024-1003", "pkg:deb/debian/zlib").unwrap().len()));
+        seen.push((
+            snap.digest().unwrap().to_string(),
+            snap.advisories("CVE-2024-1003", "pkg:deb/debian/zlib")
+                .unwrap()
+                .len(),
+        ));
         Ok(e)
     });
-    store.import(&b.header, &mut it, opts(), &mut |_| {}).unwrap();
+    store
+        .import(&b.header, &mut it, opts(), &mut |_| {})
+        .unwrap();
     assert!(seen.iter().all(|(d, n)| *d == before && *n == 0));
-    assert_eq!(store.snapshot().unwrap().advisories("CVE-2024-1003", "pkg:deb/debian/zlib").unwrap().len(), 1);
+    assert_eq!(
+        store
+            .snapshot()
+            .unwrap()
+            .advisories("CVE-2024-1003", "pkg:deb/debian/zlib")
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -200,24 +289,44 @@ fn queries_gc_and_proofs() {
     let store = Store::open_write(dir.path()).unwrap();
     run(&store, &n1(), opts()).unwrap();
     let snap = store.snapshot().unwrap();
-    let rows = snap.advisories("CVE-2024-1001", "pkg:deb/debian/openssl").unwrap();
+    let rows = snap
+        .advisories("CVE-2024-1001", "pkg:deb/debian/openssl")
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].publisher, "acme");
-    let digest: bundle_format::Digest = format!("sha256:{}", rows[0].source.sha256).parse().unwrap();
+    let digest: bundle_format::Digest =
+        format!("sha256:{}", rows[0].source.sha256).parse().unwrap();
     let raw = snap.raw(&digest).unwrap().unwrap();
     assert_eq!(bundle_format::Digest::sha256(&raw), digest);
     assert_eq!(snap.advisories_by_id("DSA-1-1").unwrap().len(), 2);
-    assert_eq!(snap.changelog_mentions("CVE-2024-1001", "pkg:deb/debian/openssl").unwrap().len(), 1);
+    assert_eq!(
+        snap.changelog_mentions("CVE-2024-1001", "pkg:deb/debian/openssl")
+            .unwrap()
+            .len(),
+        1
+    );
     drop(snap);
     run(&store, &n2(), opts()).unwrap();
     let g = store.gc().unwrap();
     assert_eq!(g.removed, 2, "{g:?}"); // old a.json and b.json
-    assert!(store.snapshot().unwrap().check().unwrap().findings.is_empty());
+    assert!(
+        store
+            .snapshot()
+            .unwrap()
+            .check()
+            .unwrap()
+            .findings
+            .is_empty()
+    );
     assert_eq!(store.append_proof(b"{}").unwrap(), 1);
     assert_eq!(store.append_proof(b"{\"a\":1}").unwrap(), 2);
     let d = store.snapshot().unwrap().digest().unwrap();
     store.append_proof(b"{}").unwrap();
-    assert_eq!(store.snapshot().unwrap().digest().unwrap(), d, "audit log is not logical content");
+    assert_eq!(
+        store.snapshot().unwrap().digest().unwrap(),
+        d,
+        "audit log is not logical content"
+    );
 }
 
 #[test]
@@ -225,10 +334,20 @@ fn check_finds_tampering() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_write(dir.path()).unwrap();
     run(&store, &n1(), opts()).unwrap();
-    let rows = store.snapshot().unwrap().advisories("CVE-2024-1001", "pkg:deb/debian/openssl").unwrap();
-    let key: [u8; 32] = hex::decode(&rows[0].source.sha256).unwrap().try_into().unwrap();
+    let rows = store
+        .snapshot()
+        .unwrap()
+        .advisories("CVE-2024-1001", "pkg:deb/debian/openssl")
+        .unwrap();
+    let key: [u8; 32] = hex::decode(&rows[0].source.sha256)
+        .unwrap()
+        .try_into()
+        .unwrap();
     let wtx = store.begin_write_blocking(&mut || {}).unwrap();
-    wtx.open_table(tables::RAW).unwrap().insert(&key, b"tampered".as_slice()).unwrap();
+    wtx.open_table(tables::RAW)
+        .unwrap()
+        .insert(&key, b"tampered".as_slice())
+        .unwrap();
     wtx.commit().unwrap();
     let report = store.snapshot().unwrap().check().unwrap();
     assert!(!report.findings.is_empty());
