@@ -4,6 +4,7 @@
 pub mod fingerprint;
 pub mod outcome;
 pub mod store;
+pub mod tlog;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Inspect and maintain the evidence store.
     Store(store::StoreArgs),
+    /// Transparency logs: proofs, signed notes, checkpoints, tiles, the local log.
+    Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
 }
@@ -51,6 +54,7 @@ impl Cli {
         let out = self.output_mode();
         match self.command {
             Command::Store(args) => args.run(&out),
+            Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
         }
     }
