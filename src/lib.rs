@@ -9,6 +9,7 @@
 
 pub mod crypto;
 pub mod error;
+pub mod fsutil;
 pub mod time;
 pub mod trust;
 

@@ -1,7 +1,11 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod common;
+pub mod dsse;
+pub mod key;
 pub mod outcome;
+pub mod trust;
 
 use clap::{Parser, Subcommand};
 
@@ -27,18 +31,32 @@ pub struct Cli {
 
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Generate and show signing keys.
+    Key(key::KeyArgs),
+    /// Sign and verify DSSE envelopes.
+    Dsse(dsse::DsseArgs),
+    /// Create, edit, sign, verify and show trust roots.
+    Trust(trust::TrustArgs),
+}
 
 impl Cli {
     /// The output mode the global flags ask for.
     pub fn output_mode(&self) -> OutputMode {
-        OutputMode { json: self.json, quiet: self.quiet, verbose: self.verbose }
+        OutputMode {
+            json: self.json,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
     }
 
     /// Runs the chosen command.
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
-        let _ = &out;
-        match self.command {}
+        match &self.command {
+            Command::Key(args) => args.run(&out),
+            Command::Dsse(args) => args.run(&out),
+            Command::Trust(args) => args.run(&out),
+        }
     }
 }
