@@ -3,8 +3,10 @@
 
 pub mod common;
 pub mod dsse;
+pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod tlog;
 pub mod trust;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +40,10 @@ pub enum Command {
     Dsse(dsse::DsseArgs),
     /// Create, edit, sign, verify and show trust roots.
     Trust(trust::TrustArgs),
+    /// Transparency logs: proofs, signed notes, checkpoints, tiles, the local log.
+    Tlog(tlog::TlogArgs),
+    /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
+    Fingerprint(fingerprint::FingerprintArgs),
 }
 
 impl Cli {
@@ -57,6 +63,8 @@ impl Cli {
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
             Command::Trust(args) => args.run(&out),
+            Command::Tlog(args) => args.run(&out),
+            Command::Fingerprint(args) => args.run(&out),
         }
     }
 }
