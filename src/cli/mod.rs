@@ -62,9 +62,8 @@ impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
-        match self.command {
-            Command::Store(args) => args.run(&out),
         match &self.command {
+            Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
             Command::Trust(args) => args.run(&out),
