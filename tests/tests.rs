@@ -1,5 +1,7 @@
 //! End-to-end tests that drive the `airlock` binary. One test binary; one module per command.
 
 mod common;
+mod key;
+mod trust;
 mod fingerprint;
 mod tlog;
