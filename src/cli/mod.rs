@@ -2,7 +2,9 @@
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
 pub mod evidence;
+pub mod fingerprint;
 pub mod outcome;
+pub mod tlog;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +33,10 @@ pub struct Cli {
 pub enum Command {
     /// Evidence: scan advisories, changelogs, patches and packages before packing.
     Evidence(evidence::EvidenceArgs),
+    /// Transparency logs: proofs, signed notes, checkpoints, tiles, the local log.
+    Tlog(tlog::TlogArgs),
+    /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
+    Fingerprint(fingerprint::FingerprintArgs),
 }
 
 impl Cli {
@@ -46,8 +52,10 @@ impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
-        match &self.command {
+        match self.command {
             Command::Evidence(args) => args.run(&out),
+            Command::Tlog(args) => args.run(&out),
+            Command::Fingerprint(args) => args.run(&out),
         }
     }
 }
