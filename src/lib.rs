@@ -10,7 +10,9 @@
 pub mod binary;
 pub mod crypto;
 pub mod error;
+pub mod evidence;
 pub mod fsutil;
+pub mod store;
 pub mod time;
 pub mod tlog;
 pub mod trust;

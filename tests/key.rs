@@ -7,7 +7,19 @@ fn generate_writes_pkcs8_and_spki_with_private_mode_0600() {
     let dir = tempfile::tempdir().unwrap();
     for (alg, oid_hint) in [("ed25519", "ed25519"), ("ecdsa-p256", "ecdsa-p256")] {
         let prefix = format!("k-{alg}");
-        let out = expect_code(dir.path(), &["--json", "key", "generate", "--algorithm", alg, "--out", &prefix], 0);
+        let out = expect_code(
+            dir.path(),
+            &[
+                "--json",
+                "key",
+                "generate",
+                "--algorithm",
+                alg,
+                "--out",
+                &prefix,
+            ],
+            0,
+        );
         let info: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(info["algorithm"], oid_hint);
         let key_text = std::fs::read_to_string(dir.path().join(format!("{prefix}.key"))).unwrap();
@@ -17,19 +29,40 @@ fn generate_writes_pkcs8_and_spki_with_private_mode_0600() {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(format!("{prefix}.key"))).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(format!("{prefix}.key")))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         // The key id is the SHA-256 of the SPKI DER, the same from the private and public file.
-        let shown_pub = expect_code(dir.path(), &["--json", "key", "show", &format!("{prefix}.pub")], 0);
-        let shown_key = expect_code(dir.path(), &["--json", "key", "show", &format!("{prefix}.key")], 0);
+        let shown_pub = expect_code(
+            dir.path(),
+            &["--json", "key", "show", &format!("{prefix}.pub")],
+            0,
+        );
+        let shown_key = expect_code(
+            dir.path(),
+            &["--json", "key", "show", &format!("{prefix}.key")],
+            0,
+        );
         let a: serde_json::Value = serde_json::from_str(&shown_pub).unwrap();
         let b: serde_json::Value = serde_json::from_str(&shown_key).unwrap();
         assert_eq!(a["key_id"], info["key_id"]);
         assert_eq!(b["key_id"], info["key_id"]);
     }
     // Refuses to overwrite an existing key.
-    let out = run_in(dir.path(), &["key", "generate", "--algorithm", "ed25519", "--out", "k-ed25519"]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "key",
+            "generate",
+            "--algorithm",
+            "ed25519",
+            "--out",
+            "k-ed25519",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -43,14 +76,18 @@ fn cosign_public_key_loads_with_its_key_id() {
     let info: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(info["algorithm"], "ecdsa-p256");
     // sha256 of the SPKI DER (base64 body above), computed independently with `openssl`.
-    let der = base64_decode("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZ805D3eqNZywjCI19lInBJOp7YMrCrzAH3CVTAOQ0jgMeCvVTiaRJaRPRDOv8UMs6U4SvKc6pnrIDOoSYI3fdA==");
+    let der = base64_decode(
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZ805D3eqNZywjCI19lInBJOp7YMrCrzAH3CVTAOQ0jgMeCvVTiaRJaRPRDOv8UMs6U4SvKc6pnrIDOoSYI3fdA==",
+    );
     use sha2::Digest as _;
     assert_eq!(info["key_id"], hex::encode(sha2::Sha256::digest(&der)));
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
 }
 
 #[test]
@@ -86,6 +123,9 @@ fn malformed_encrypted_and_foreign_keys_are_refused_with_codes() {
         assert_eq!(out.status.code(), Some(2), "{name}");
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["code"], code, "{name}: {report}");
-        assert!(report["error"].as_str().unwrap().contains(name), "error names the file: {report}");
+        assert!(
+            report["error"].as_str().unwrap().contains(name),
+            "error names the file: {report}"
+        );
     }
 }

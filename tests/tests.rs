@@ -1,7 +1,8 @@
 //! End-to-end tests that drive the `airlock` binary. One test binary; one module per command.
 
 mod common;
-mod key;
-mod trust;
+mod evidence_scan;
 mod fingerprint;
+mod key;
 mod tlog;
+mod trust;

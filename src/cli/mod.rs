@@ -3,9 +3,11 @@
 
 pub mod common;
 pub mod dsse;
+pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod store;
 pub mod tlog;
 pub mod trust;
 
@@ -34,6 +36,10 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Evidence: scan advisories, changelogs, patches and packages before packing.
+    Evidence(evidence::EvidenceArgs),
+    /// Inspect and maintain the evidence store.
+    Store(store::StoreArgs),
     /// Generate and show signing keys.
     Key(key::KeyArgs),
     /// Sign and verify DSSE envelopes.
@@ -60,6 +66,8 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Evidence(args) => args.run(&out),
+            Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
             Command::Trust(args) => args.run(&out),
