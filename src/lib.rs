@@ -7,6 +7,7 @@
 //!
 //! Every failure a user can see carries a stable kebab-case code through [`Coded`].
 
+pub mod binary;
 pub mod crypto;
 pub mod error;
 pub mod time;
