@@ -11,10 +11,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
+use crate::Limits;
 use crate::canonical::{self, CanonicalError};
 use crate::digest::{Digest, DigestAlgorithm};
 use crate::path::{EntryPath, PathError};
-use crate::Limits;
 
 /// The format identifier this crate reads and writes.
 pub const FORMAT: &str = "airlock-bundle/1";
@@ -221,7 +221,9 @@ pub enum ManifestError {
         path: EntryPath,
     },
     /// Entries not sorted by path bytes.
-    #[error("manifest entry {path}: expected entries sorted by path bytes, found it after {previous}")]
+    #[error(
+        "manifest entry {path}: expected entries sorted by path bytes, found it after {previous}"
+    )]
     Unsorted {
         /// The entry out of place.
         path: EntryPath,
@@ -283,7 +285,9 @@ impl ManifestError {
             Self::Json(CanonicalError::NotCanonical { .. }) => "manifest-not-canonical",
             Self::Json(_) => "manifest-invalid",
             Self::UnsupportedFormat { .. } => "format-unsupported",
-            Self::Field { .. } | Self::EntryField { .. } | Self::Base(_) => "manifest-field-invalid",
+            Self::Field { .. } | Self::EntryField { .. } | Self::Base(_) => {
+                "manifest-field-invalid"
+            }
             Self::TooManyEntries { .. } => "too-many-entries",
             Self::Path(e) => e.code(),
             Self::DuplicatePath { .. } => "entry-duplicate",
@@ -358,7 +362,8 @@ pub fn is_valid_name(text: &str) -> bool {
     !b.is_empty()
         && b.len() <= MAX_NAME_BYTES
         && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
 /// `type/subtype[+suffix]` from RFC 6838 restricted-name characters, lowercase, no parameters.
@@ -368,12 +373,13 @@ pub fn is_valid_media_type(text: &str) -> bool {
         !p.is_empty()
             && p.len() <= 127
             && p.as_bytes()[0].is_ascii_alphanumeric()
-            && p.bytes().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || b"!#$&-^_.+".contains(&c)
-            })
+            && p.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"!#$&-^_.+".contains(&c))
     };
     text.len() <= MAX_MEDIA_TYPE_BYTES
-        && text.split_once('/').is_some_and(|(t, s)| part(t) && part(s))
+        && text
+            .split_once('/')
+            .is_some_and(|(t, s)| part(t) && part(s))
 }
 
 impl Manifest {
@@ -429,17 +435,35 @@ impl Manifest {
     /// The first [`ManifestError`] found.
     pub fn validate(&self, limits: &Limits) -> Result<(), ManifestError> {
         if self.format != FORMAT {
-            return Err(ManifestError::UnsupportedFormat { found: self.format.clone() });
+            return Err(ManifestError::UnsupportedFormat {
+                found: self.format.clone(),
+            });
         }
-        let field = |field, expected, found: &str| ManifestError::Field { field, expected, found: found.to_owned() };
+        let field = |field, expected, found: &str| ManifestError::Field {
+            field,
+            expected,
+            found: found.to_owned(),
+        };
         if !is_valid_name(&self.publisher) {
-            return Err(field("publisher", "[A-Za-z0-9][A-Za-z0-9._-]*, 1-128 bytes", &self.publisher));
+            return Err(field(
+                "publisher",
+                "[A-Za-z0-9][A-Za-z0-9._-]*, 1-128 bytes",
+                &self.publisher,
+            ));
         }
         if !is_valid_name(&self.channel) {
-            return Err(field("channel", "[A-Za-z0-9][A-Za-z0-9._-]*, 1-128 bytes", &self.channel));
+            return Err(field(
+                "channel",
+                "[A-Za-z0-9][A-Za-z0-9._-]*, 1-128 bytes",
+                &self.channel,
+            ));
         }
         if self.sequence > canonical::MAX_SAFE_INTEGER {
-            return Err(field("sequence", "an integer at most 2^53", &self.sequence.to_string()));
+            return Err(field(
+                "sequence",
+                "an integer at most 2^53",
+                &self.sequence.to_string(),
+            ));
         }
         if !is_manifest_time(&self.created) {
             return Err(field("created", "YYYY-MM-DDTHH:MM:SSZ", &self.created));
@@ -451,7 +475,9 @@ impl Manifest {
             return Err(field("expires", "a time after `created`", &self.expires));
         }
         match (self.kind, &self.base) {
-            (BundleKind::Delta, None) => return Err(ManifestError::Base("a delta must name its base")),
+            (BundleKind::Delta, None) => {
+                return Err(ManifestError::Base("a delta must name its base"));
+            }
             (BundleKind::Snapshot, Some(_)) => {
                 return Err(ManifestError::Base("a snapshot must not name a base"));
             }
@@ -464,7 +490,10 @@ impl Manifest {
         }
         let count = self.entries.len() as u64;
         if count > limits.max_entries {
-            return Err(ManifestError::TooManyEntries { found: count, max: limits.max_entries });
+            return Err(ManifestError::TooManyEntries {
+                found: count,
+                max: limits.max_entries,
+            });
         }
         let mut total: u64 = 0;
         let mut previous: Option<&EntryPath> = None;
@@ -478,7 +507,10 @@ impl Manifest {
                         return Err(ManifestError::DuplicatePath { path: path.clone() });
                     }
                     std::cmp::Ordering::Greater => {
-                        return Err(ManifestError::Unsorted { path: path.clone(), previous: prev.clone() });
+                        return Err(ManifestError::Unsorted {
+                            path: path.clone(),
+                            previous: prev.clone(),
+                        });
                     }
                     std::cmp::Ordering::Less => {}
                 }
@@ -490,15 +522,28 @@ impl Manifest {
                     other: "the reserved manifest member name".to_owned(),
                 });
             }
-            let bad = |field, problem: String| ManifestError::EntryField { path: path.clone(), field, problem };
+            let bad = |field, problem: String| ManifestError::EntryField {
+                path: path.clone(),
+                field,
+                problem,
+            };
             if !is_valid_media_type(&entry.media_type) {
-                return Err(bad("media_type", format!("expected type/subtype, found {:?}", entry.media_type)));
+                return Err(bad(
+                    "media_type",
+                    format!("expected type/subtype, found {:?}", entry.media_type),
+                ));
             }
             if entry.sha256.algorithm() != DigestAlgorithm::Sha256 {
-                return Err(bad("sha256", format!("expected a sha256 digest, found {}", entry.sha256)));
+                return Err(bad(
+                    "sha256",
+                    format!("expected a sha256 digest, found {}", entry.sha256),
+                ));
             }
             if entry.blake3.algorithm() != DigestAlgorithm::Blake3 {
-                return Err(bad("blake3", format!("expected a blake3 digest, found {}", entry.blake3)));
+                return Err(bad(
+                    "blake3",
+                    format!("expected a blake3 digest, found {}", entry.blake3),
+                ));
             }
             if entry.size > limits.max_entry_bytes {
                 return Err(ManifestError::EntryTooLarge {
@@ -509,7 +554,9 @@ impl Manifest {
             }
             total = total.saturating_add(entry.size);
             if total > limits.max_total_bytes {
-                return Err(ManifestError::TotalTooLarge { max: limits.max_total_bytes });
+                return Err(ManifestError::TotalTooLarge {
+                    max: limits.max_total_bytes,
+                });
             }
             paths.insert(path.as_str());
         }
@@ -527,7 +574,10 @@ impl Manifest {
         }
         let expected = merkle_root(&self.entries);
         if expected != self.merkle_root {
-            return Err(ManifestError::MerkleRootMismatch { expected, found: self.merkle_root });
+            return Err(ManifestError::MerkleRootMismatch {
+                expected,
+                found: self.merkle_root,
+            });
         }
         Ok(())
     }
@@ -608,10 +658,18 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_tampering() {
-        let m = Manifest::build(header(), vec![entry("b", b"2"), entry("a", b"1")], &Limits::default()).unwrap();
+        let m = Manifest::build(
+            header(),
+            vec![entry("b", b"2"), entry("a", b"1")],
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(m.entries[0].path.as_str(), "a");
         let payload = m.to_payload();
-        assert_eq!(Manifest::from_payload(&payload, &Limits::default()).unwrap(), m);
+        assert_eq!(
+            Manifest::from_payload(&payload, &Limits::default()).unwrap(),
+            m
+        );
         let mut swapped = m.clone();
         swapped.entries.swap(0, 1);
         let err = Manifest::from_payload(&swapped.to_payload(), &Limits::default()).unwrap_err();
@@ -620,17 +678,34 @@ mod tests {
         tampered.entries[0].size = 9;
         let err = Manifest::from_payload(&tampered.to_payload(), &Limits::default()).unwrap_err();
         assert_eq!(err.code(), "merkle-root-mismatch");
-        let text = String::from_utf8(payload).unwrap().replace("\"format\"", "\"extra\":1,\"format\"");
-        assert_eq!(Manifest::from_payload(text.as_bytes(), &Limits::default()).unwrap_err().code(), "manifest-invalid");
+        let text = String::from_utf8(payload)
+            .unwrap()
+            .replace("\"format\"", "\"extra\":1,\"format\"");
+        assert_eq!(
+            Manifest::from_payload(text.as_bytes(), &Limits::default())
+                .unwrap_err()
+                .code(),
+            "manifest-invalid"
+        );
     }
 
     #[test]
     fn refuses_file_directory_conflicts_and_bad_fields() {
-        let err = Manifest::build(header(), vec![entry("a", b""), entry("a/b", b"")], &Limits::default()).unwrap_err();
+        let err = Manifest::build(
+            header(),
+            vec![entry("a", b""), entry("a/b", b"")],
+            &Limits::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.code(), "path-conflict");
         let mut h = header();
         h.publisher = "bad name".into();
-        assert_eq!(Manifest::build(h, vec![], &Limits::default()).unwrap_err().code(), "manifest-field-invalid");
+        assert_eq!(
+            Manifest::build(h, vec![], &Limits::default())
+                .unwrap_err()
+                .code(),
+            "manifest-field-invalid"
+        );
         assert!(is_manifest_time("2026-11-23T00:00:00Z"));
         assert!(!is_manifest_time("2026-11-23T00:00:00+01:00"));
         assert!(is_valid_media_type("application/vnd.airlock.manifest+json"));

@@ -36,7 +36,9 @@ pub enum PathError {
     #[error("entry path {0:?}: `..` segments are not allowed")]
     Traversal(String),
     /// Longer than the byte limit, a segment over 100 bytes, or not storable in a ustar header.
-    #[error("entry path {path:?}: {len} bytes, more than the limit of {max} (or not storable in ustar)")]
+    #[error(
+        "entry path {path:?}: {len} bytes, more than the limit of {max} (or not storable in ustar)"
+    )]
     TooLong {
         /// The path (lossy).
         path: String,
@@ -89,7 +91,10 @@ impl EntryPath {
         if text.is_empty() {
             return Err(PathError::Empty);
         }
-        let invalid = |reason| PathError::Invalid { path: text.to_owned(), reason };
+        let invalid = |reason| PathError::Invalid {
+            path: text.to_owned(),
+            reason,
+        };
         if text.starts_with('/') || has_drive_prefix(text) {
             return Err(PathError::Absolute(text.to_owned()));
         }
@@ -102,7 +107,11 @@ impl EntryPath {
         for segment in text.split('/') {
             match segment {
                 ".." => return Err(PathError::Traversal(text.to_owned())),
-                "" => return Err(invalid("empty segments (`//`, trailing `/`) are not allowed")),
+                "" => {
+                    return Err(invalid(
+                        "empty segments (`//`, trailing `/`) are not allowed",
+                    ));
+                }
                 "." => return Err(invalid("`.` segments are not allowed")),
                 s if s.len() > MAX_SEGMENT_BYTES => {
                     return Err(PathError::TooLong {
@@ -151,7 +160,11 @@ impl EntryPath {
         }
         let depth = self.depth();
         if depth > limits.max_path_depth {
-            return Err(PathError::TooDeep { path: self.0.clone(), depth, max: limits.max_path_depth });
+            return Err(PathError::TooDeep {
+                path: self.0.clone(),
+                depth,
+                max: limits.max_path_depth,
+            });
         }
         Ok(())
     }
@@ -196,7 +209,12 @@ pub fn ustar_split(path: &str) -> Option<(&str, &str)> {
         return Some(("", path));
     }
     let min_slash = path.len() - USTAR_NAME_BYTES - 1;
-    let slash = path.bytes().enumerate().skip(min_slash).find(|&(_, b)| b == b'/')?.0;
+    let slash = path
+        .bytes()
+        .enumerate()
+        .skip(min_slash)
+        .find(|&(_, b)| b == b'/')?
+        .0;
     if slash == 0 || slash > USTAR_PREFIX_BYTES {
         return None;
     }
@@ -248,7 +266,13 @@ mod tests {
 
     #[test]
     fn accepts_normal_paths() {
-        for ok in ["a", "advisories/osv/GHSA-1.json", "a/b/c.d", "é/ü.json", "a..b/c"] {
+        for ok in [
+            "a",
+            "advisories/osv/GHSA-1.json",
+            "a/b/c.d",
+            "é/ü.json",
+            "a..b/c",
+        ] {
             EntryPath::parse(ok).unwrap();
         }
     }
@@ -268,16 +292,34 @@ mod tests {
         assert_eq!(code("a\0b"), "path-invalid");
         assert_eq!(code(""), "path-invalid");
         assert_eq!(code(&"x".repeat(101)), "path-too-long");
-        assert_eq!(code(&format!("{}/{}", "p".repeat(156), "n")), "path-too-long");
-        assert_eq!(EntryPath::from_bytes(b"a\xffb").unwrap_err().code(), "path-invalid");
+        assert_eq!(
+            code(&format!("{}/{}", "p".repeat(156), "n")),
+            "path-too-long"
+        );
+        assert_eq!(
+            EntryPath::from_bytes(b"a\xffb").unwrap_err().code(),
+            "path-invalid"
+        );
     }
 
     #[test]
     fn limits_apply_separately() {
         let deep = EntryPath::parse(&vec!["d"; 17].join("/")).unwrap();
-        assert_eq!(deep.check_limits(&Limits::default()).unwrap_err().code(), "path-too-deep");
-        let long = EntryPath::parse(&format!("{}/{}/{}", "a".repeat(100), "b".repeat(48), "c".repeat(100))).unwrap();
-        assert_eq!(long.check_limits(&Limits::default()).unwrap_err().code(), "path-too-long");
+        assert_eq!(
+            deep.check_limits(&Limits::default()).unwrap_err().code(),
+            "path-too-deep"
+        );
+        let long = EntryPath::parse(&format!(
+            "{}/{}/{}",
+            "a".repeat(100),
+            "b".repeat(48),
+            "c".repeat(100)
+        ))
+        .unwrap();
+        assert_eq!(
+            long.check_limits(&Limits::default()).unwrap_err().code(),
+            "path-too-long"
+        );
     }
 
     #[test]

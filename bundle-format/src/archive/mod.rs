@@ -82,6 +82,9 @@ mod header_tests {
         });
         let long = format!("{}/{}", "p".repeat(120), "n".repeat(90));
         let h = canonical_header(&long, 0).unwrap();
-        assert_eq!(tar::Header::from_byte_slice(&h).path_bytes().as_ref(), long.as_bytes());
+        assert_eq!(
+            tar::Header::from_byte_slice(&h).path_bytes().as_ref(),
+            long.as_bytes()
+        );
     }
 }

@@ -15,12 +15,14 @@ use std::io::{self, BufRead, BufReader, Read};
 use zstd::stream::read::Decoder;
 
 use super::{BLOCK_BYTES, canonical_header, padding_bytes};
+use crate::Limits;
 use crate::digest::{DualHasher, FileDigests};
 use crate::dsse::{Envelope, EnvelopeError};
 use crate::limits::RATIO_SLACK_BYTES;
-use crate::manifest::{MANIFEST_MEMBER, MANIFEST_PAYLOAD_TYPE, Manifest, ManifestEntry, ManifestError};
+use crate::manifest::{
+    MANIFEST_MEMBER, MANIFEST_PAYLOAD_TYPE, Manifest, ManifestEntry, ManifestError,
+};
 use crate::path::{EntryPath, PathError};
-use crate::Limits;
 
 /// Why a bundle was refused while reading.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +41,9 @@ pub enum ReadError {
     #[error("zstd stream corrupt: {0}")]
     Corrupt(String),
     /// More decompressed bytes than the ratio limit allows.
-    #[error("decompressed {decompressed} bytes from {compressed} compressed bytes, more than the ratio limit of {max_ratio}")]
+    #[error(
+        "decompressed {decompressed} bytes from {compressed} compressed bytes, more than the ratio limit of {max_ratio}"
+    )]
     RatioExceeded {
         /// Decompressed so far.
         decompressed: u64,
@@ -216,15 +220,30 @@ struct Stream<R: Read> {
 }
 
 impl<R: Read> Stream<R> {
-    fn new(input: Input<R>, max_ratio: u64, max_window_log: u32, decompressed: u64) -> Result<Self, ReadError> {
+    fn new(
+        input: Input<R>,
+        max_ratio: u64,
+        max_window_log: u32,
+        decompressed: u64,
+    ) -> Result<Self, ReadError> {
         let mut decoder = Decoder::with_buffer(input)?.single_frame();
         decoder.window_log_max(max_window_log)?;
-        Ok(Self { decoder, decompressed, max_ratio, max_window_log })
+        Ok(Self {
+            decoder,
+            decompressed,
+            max_ratio,
+            max_window_log,
+        })
     }
 
     /// The next frame's stream over the same input.
     fn next_frame(self) -> Result<Self, ReadError> {
-        Self::new(self.decoder.into_inner(), self.max_ratio, self.max_window_log, self.decompressed)
+        Self::new(
+            self.decoder.into_inner(),
+            self.max_ratio,
+            self.max_window_log,
+            self.decompressed,
+        )
     }
 
     fn compressed_consumed(&self) -> u64 {
@@ -238,15 +257,24 @@ impl<R: Read> Stream<R> {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Err(ReadError::Truncated { context: "inside a zstd frame".into() });
+                    return Err(ReadError::Truncated {
+                        context: "inside a zstd frame".into(),
+                    });
                 }
-                Err(e) if e.kind() == io::ErrorKind::Other => return Err(ReadError::Corrupt(e.to_string())),
+                Err(e) if e.kind() == io::ErrorKind::Other => {
+                    return Err(ReadError::Corrupt(e.to_string()));
+                }
                 Err(e) => return Err(ReadError::Io(e)),
             }
         };
         self.decompressed += n as u64;
         let compressed = self.compressed_consumed();
-        if self.decompressed > self.max_ratio.saturating_mul(compressed).saturating_add(RATIO_SLACK_BYTES) {
+        if self.decompressed
+            > self
+                .max_ratio
+                .saturating_mul(compressed)
+                .saturating_add(RATIO_SLACK_BYTES)
+        {
             return Err(ReadError::RatioExceeded {
                 decompressed: self.decompressed,
                 compressed,
@@ -256,7 +284,11 @@ impl<R: Read> Stream<R> {
         Ok(n)
     }
 
-    fn read_exact(&mut self, mut buf: &mut [u8], context: &dyn Fn() -> String) -> Result<(), ReadError> {
+    fn read_exact(
+        &mut self,
+        mut buf: &mut [u8],
+        context: &dyn Fn() -> String,
+    ) -> Result<(), ReadError> {
         while !buf.is_empty() {
             let n = self.read(buf)?;
             if n == 0 {
@@ -272,7 +304,10 @@ impl<R: Read> Stream<R> {
         let mut pad = [0u8; BLOCK_BYTES];
         self.read_exact(&mut pad[..len], &|| format!("in the padding of {path}"))?;
         if pad[..len].iter().any(|&b| b != 0) {
-            return Err(ReadError::Noncanonical { path: path.to_owned(), what: "non-zero padding after the data" });
+            return Err(ReadError::Noncanonical {
+                path: path.to_owned(),
+                what: "non-zero padding after the data",
+            });
         }
         Ok(())
     }
@@ -356,29 +391,51 @@ impl<R: Read> BundleReader<R> {
     /// # Errors
     /// [`ReadError`].
     pub fn open(input: R, limits: Limits) -> Result<Self, ReadError> {
-        let input = BufReader::with_capacity(128 * 1024, Counting { inner: input, count: 0 });
-        let mut stream = Stream::new(input, limits.max_decompression_ratio, limits.max_window_log, 0)?;
+        let input = BufReader::with_capacity(
+            128 * 1024,
+            Counting {
+                inner: input,
+                count: 0,
+            },
+        );
+        let mut stream = Stream::new(
+            input,
+            limits.max_decompression_ratio,
+            limits.max_window_log,
+            0,
+        )?;
         let mut block = [0u8; BLOCK_BYTES];
         stream.read_exact(&mut block, &|| "before the first member's header".into())?;
         if block.iter().all(|&b| b == 0) {
-            return Err(ReadError::ManifestMissing { found: "(end of archive)".into() });
+            return Err(ReadError::ManifestMissing {
+                found: "(end of archive)".into(),
+            });
         }
         let (path, size) = check_header(&block)?;
         if path.as_str() != MANIFEST_MEMBER {
-            return Err(ReadError::ManifestMissing { found: path.to_string() });
+            return Err(ReadError::ManifestMissing {
+                found: path.to_string(),
+            });
         }
         if size > limits.max_manifest_bytes {
-            return Err(ReadError::ManifestTooLarge { size, max: limits.max_manifest_bytes });
+            return Err(ReadError::ManifestTooLarge {
+                size,
+                max: limits.max_manifest_bytes,
+            });
         }
         let mut json = vec![0u8; usize::try_from(size).expect("bounded by max_manifest_bytes")];
         stream.read_exact(&mut json, &|| format!("inside {MANIFEST_MEMBER}"))?;
         stream.skip_padding(padding_bytes(size), MANIFEST_MEMBER)?;
         if !stream.at_frame_end()? {
-            return Err(ReadError::Layout("the first zstd frame must hold only the manifest member"));
+            return Err(ReadError::Layout(
+                "the first zstd frame must hold only the manifest member",
+            ));
         }
         let envelope = Envelope::from_json(&json)?;
         if envelope.payload_type != MANIFEST_PAYLOAD_TYPE {
-            return Err(ReadError::PayloadType { found: envelope.payload_type });
+            return Err(ReadError::PayloadType {
+                found: envelope.payload_type,
+            });
         }
         let stream = stream.next_frame()?;
         Ok(Self {
@@ -412,7 +469,10 @@ impl<R: Read> BundleReader<R> {
     /// [`ReadError::Manifest`].
     pub fn load_manifest(&mut self) -> Result<&Manifest, ReadError> {
         if self.manifest.is_none() {
-            self.manifest = Some(Manifest::from_payload(&self.envelope.payload, &self.limits)?);
+            self.manifest = Some(Manifest::from_payload(
+                &self.envelope.payload,
+                &self.limits,
+            )?);
         }
         Ok(self.manifest.as_ref().expect("just set"))
     }
@@ -487,22 +547,38 @@ impl<R: Read> BundleReader<R> {
             return Err(ReadError::ManifestNotLoaded);
         };
         let mut block = [0u8; BLOCK_BYTES];
-        let after = self.previous.as_ref().map_or_else(|| MANIFEST_MEMBER.to_owned(), ToString::to_string);
-        self.stream.read_exact(&mut block, &|| format!("after member {after}"))?;
+        let after = self
+            .previous
+            .as_ref()
+            .map_or_else(|| MANIFEST_MEMBER.to_owned(), ToString::to_string);
+        self.stream
+            .read_exact(&mut block, &|| format!("after member {after}"))?;
         if block.iter().all(|&b| b == 0) {
-            self.stream.read_exact(&mut block, &|| "inside the end-of-archive marker".into())?;
+            self.stream
+                .read_exact(&mut block, &|| "inside the end-of-archive marker".into())?;
             if block.iter().any(|&b| b != 0) {
-                return Err(ReadError::Noncanonical { path: "(end of archive)".into(), what: "the end-of-archive marker must be two zero blocks" });
+                return Err(ReadError::Noncanonical {
+                    path: "(end of archive)".into(),
+                    what: "the end-of-archive marker must be two zero blocks",
+                });
             }
             if !self.stream.at_frame_end()? {
-                return Err(ReadError::TrailingGarbage("data after the end-of-archive marker"));
+                return Err(ReadError::TrailingGarbage(
+                    "data after the end-of-archive marker",
+                ));
             }
             if !self.stream.at_input_end()? {
-                return Err(ReadError::TrailingGarbage("bytes after the last zstd frame"));
+                return Err(ReadError::TrailingGarbage(
+                    "bytes after the last zstd frame",
+                ));
             }
-            let missing = self.first_missing.or((self.next_index < manifest.entries.len()).then_some(self.next_index));
+            let missing = self
+                .first_missing
+                .or((self.next_index < manifest.entries.len()).then_some(self.next_index));
             if let Some(index) = missing {
-                return Err(ReadError::Missing { path: manifest.entries[index].path.clone() });
+                return Err(ReadError::Missing {
+                    path: manifest.entries[index].path.clone(),
+                });
             }
             self.done = true;
             return Ok(false);
@@ -513,7 +589,10 @@ impl<R: Read> BundleReader<R> {
             match previous.as_str().as_bytes().cmp(path.as_str().as_bytes()) {
                 std::cmp::Ordering::Equal => return Err(ReadError::Duplicate { path }),
                 std::cmp::Ordering::Greater => {
-                    return Err(ReadError::OutOfOrder { path, previous: previous.clone() });
+                    return Err(ReadError::OutOfOrder {
+                        path,
+                        previous: previous.clone(),
+                    });
                 }
                 std::cmp::Ordering::Less => {}
             }
@@ -522,7 +601,9 @@ impl<R: Read> BundleReader<R> {
         // after `next_index`; anything skipped is missing (reported at the end, so that an
         // out-of-order member is reported as such when it shows up).
         let tail = &manifest.entries[self.next_index..];
-        let Ok(offset) = tail.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_str().as_bytes())) else {
+        let Ok(offset) =
+            tail.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_str().as_bytes()))
+        else {
             return Err(ReadError::Unexpected { path });
         };
         let index = self.next_index + offset;
@@ -531,11 +612,19 @@ impl<R: Read> BundleReader<R> {
         }
         let expected = manifest.entries[index].size;
         if expected != size {
-            return Err(ReadError::SizeMismatch { path, expected, found: size });
+            return Err(ReadError::SizeMismatch {
+                path,
+                expected,
+                found: size,
+            });
         }
         self.next_index = index + 1;
         self.previous = Some(path);
-        self.current = Some(Current { index, remaining: size, hasher: DualHasher::new() });
+        self.current = Some(Current {
+            index,
+            remaining: size,
+            hasher: DualHasher::new(),
+        });
         Ok(true)
     }
 
@@ -546,12 +635,22 @@ impl<R: Read> BundleReader<R> {
         if current.remaining == 0 || buf.is_empty() {
             return Ok(0);
         }
-        let want = usize::try_from(current.remaining).unwrap_or(usize::MAX).min(buf.len());
+        let want = usize::try_from(current.remaining)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
         let n = self.stream.read(&mut buf[..want])?;
         let current = self.current.as_mut().expect("checked above");
         if n == 0 {
-            let path = self.manifest.as_ref().expect("entries need a manifest").entries[current.index].path.to_string();
-            return Err(ReadError::Truncated { context: format!("inside entry {path}") });
+            let path = self
+                .manifest
+                .as_ref()
+                .expect("entries need a manifest")
+                .entries[current.index]
+                .path
+                .to_string();
+            return Err(ReadError::Truncated {
+                context: format!("inside entry {path}"),
+            });
         }
         current.hasher.update(&buf[..n]);
         current.remaining -= n as u64;
@@ -562,13 +661,24 @@ impl<R: Read> BundleReader<R> {
         let mut scratch = vec![0u8; 256 * 1024];
         while self.read_current(&mut scratch)? > 0 {}
         let current = self.current.take().expect("an entry is open");
-        let entry = &self.manifest.as_ref().expect("entries need a manifest").entries[current.index];
+        let entry = &self
+            .manifest
+            .as_ref()
+            .expect("entries need a manifest")
+            .entries[current.index];
         let path = entry.path.to_string();
         self.stream.skip_padding(padding_bytes(entry.size), &path)?;
         let digests = current.hasher.finish();
-        for (expected, found) in [(entry.sha256, digests.sha256), (entry.blake3, digests.blake3)] {
+        for (expected, found) in [
+            (entry.sha256, digests.sha256),
+            (entry.blake3, digests.blake3),
+        ] {
             if expected != found {
-                return Err(ReadError::DigestMismatch { path: entry.path.clone(), expected, found });
+                return Err(ReadError::DigestMismatch {
+                    path: entry.path.clone(),
+                    expected,
+                    found,
+                });
             }
         }
         self.entries_done += 1;
@@ -582,7 +692,11 @@ impl<R: Read> BundleReader<R> {
 fn check_header(block: &[u8; BLOCK_BYTES]) -> Result<(EntryPath, u64), ReadError> {
     let header = tar::Header::from_byte_slice(block);
     let raw_path = String::from_utf8_lossy(&header.path_bytes()).into_owned();
-    let not_regular = |found, code| ReadError::NotRegular { path: raw_path.clone(), found, code };
+    let not_regular = |found, code| ReadError::NotRegular {
+        path: raw_path.clone(),
+        found,
+        code,
+    };
     match block[156] {
         b'0' => {}
         b'1' => return Err(not_regular("hard link", "entry-hardlink")),
@@ -590,10 +704,18 @@ fn check_header(block: &[u8; BLOCK_BYTES]) -> Result<(EntryPath, u64), ReadError
         b'3' | b'4' => return Err(not_regular("device", "entry-device")),
         b'5' => return Err(not_regular("directory", "entry-directory")),
         b'6' => return Err(not_regular("FIFO", "entry-fifo")),
-        _ => return Err(not_regular("non-regular or extension member", "entry-type-unsupported")),
+        _ => {
+            return Err(not_regular(
+                "non-regular or extension member",
+                "entry-type-unsupported",
+            ));
+        }
     }
     let path = EntryPath::from_bytes(&header.path_bytes())?;
-    let size = header.size().map_err(|_| ReadError::Noncanonical { path: raw_path.clone(), what: "unreadable size field" })?;
+    let size = header.size().map_err(|_| ReadError::Noncanonical {
+        path: raw_path.clone(),
+        what: "unreadable size field",
+    })?;
     match canonical_header(path.as_str(), size) {
         Some(canonical) if &canonical == block => Ok((path, size)),
         _ => Err(ReadError::Noncanonical {
@@ -615,7 +737,9 @@ pub struct EntryReader<'a, R: Read> {
 
 impl<R: Read> std::fmt::Debug for EntryReader<'_, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EntryReader").field("entry", &self.entry().path).finish_non_exhaustive()
+        f.debug_struct("EntryReader")
+            .field("entry", &self.entry().path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -623,8 +747,18 @@ impl<R: Read> EntryReader<'_, R> {
     /// The manifest entry being read.
     #[must_use]
     pub fn entry(&self) -> &ManifestEntry {
-        let index = self.reader.current.as_ref().expect("an entry reader always has an entry").index;
-        &self.reader.manifest.as_ref().expect("entries need a manifest").entries[index]
+        let index = self
+            .reader
+            .current
+            .as_ref()
+            .expect("an entry reader always has an entry")
+            .index;
+        &self
+            .reader
+            .manifest
+            .as_ref()
+            .expect("entries need a manifest")
+            .entries[index]
     }
 
     /// Reads what is left, checks the padding, the size and both digests.

@@ -4,7 +4,10 @@ use std::io::{Read, Write};
 
 use super::*;
 use crate::dsse::{Envelope, Signature};
-use crate::manifest::{BundleKind, EntryKind, MANIFEST_MEMBER, MANIFEST_PAYLOAD_TYPE, Manifest, ManifestEntry, ManifestHeader};
+use crate::manifest::{
+    BundleKind, EntryKind, MANIFEST_MEMBER, MANIFEST_PAYLOAD_TYPE, Manifest, ManifestEntry,
+    ManifestHeader,
+};
 use crate::{Digest, EntryPath, Limits};
 
 fn entry(path: &str, data: &[u8]) -> ManifestEntry {
@@ -31,23 +34,36 @@ fn envelope_for(files: &[(&str, Vec<u8>)]) -> Envelope {
     let entries = files.iter().map(|(p, d)| entry(p, d)).collect();
     let manifest = Manifest::build(header, entries, &Limits::default()).unwrap();
     let mut env = Envelope::new(MANIFEST_PAYLOAD_TYPE, manifest.to_payload());
-    env.signatures.push(Signature { keyid: "test".into(), sig: vec![1; 64] });
+    env.signatures.push(Signature {
+        keyid: "test".into(),
+        sig: vec![1; 64],
+    });
     env
 }
 
 fn files() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("advisories/a.json", br#"{"id":"A"}"#.to_vec()),
-        ("blobs/big.bin", (0..300_000u32).flat_map(u32::to_le_bytes).collect()),
+        (
+            "blobs/big.bin",
+            (0..300_000u32).flat_map(u32::to_le_bytes).collect(),
+        ),
         ("blobs/empty", Vec::new()),
     ]
 }
 
 fn write_bundle(files: &[(&str, Vec<u8>)], threads: u32) -> Vec<u8> {
     let env = envelope_for(files);
-    let mut w = BundleWriter::new(Vec::new(), &env, &Limits::default(), WriteOptions { threads }).unwrap();
+    let mut w = BundleWriter::new(
+        Vec::new(),
+        &env,
+        &Limits::default(),
+        WriteOptions { threads },
+    )
+    .unwrap();
     for (p, d) in files {
-        w.append(&EntryPath::parse(p).unwrap(), &mut &d[..]).unwrap();
+        w.append(&EntryPath::parse(p).unwrap(), &mut &d[..])
+            .unwrap();
     }
     w.finish().unwrap()
 }
@@ -90,7 +106,10 @@ fn truncation_and_trailing_bytes_are_refused() {
     let bundle = write_bundle(&files(), 1);
     for cut in [10, bundle.len() / 2, bundle.len() - 1] {
         let err = read_all(&bundle[..cut]).unwrap_err();
-        assert!(matches!(err.code(), "archive-truncated" | "archive-corrupt"), "{cut}: {err}");
+        assert!(
+            matches!(err.code(), "archive-truncated" | "archive-corrupt"),
+            "{cut}: {err}"
+        );
     }
     let mut trailing = bundle.clone();
     trailing.extend_from_slice(b"garbage");
@@ -127,12 +146,38 @@ fn archive_order_must_equal_manifest_order() {
     let b = b"b".to_vec();
     let env = envelope_for(&[("a", a.clone()), ("b", b.clone()), ("c", b.clone())]);
     let code = |body: Vec<u8>| read_all(&hostile(&env, &body)).unwrap_err().code();
-    assert_eq!(code([member("a", &a), member("c", &b)].concat()), "entry-missing");
-    assert_eq!(code([member("b", &b), member("a", &a), member("c", &b)].concat()), "entry-out-of-order");
-    assert_eq!(code([member("a", &a), member("a", &a)].concat()), "entry-duplicate");
-    assert_eq!(code([member("a", &a), member("b", &b), member("c", &b), member("d", &b)].concat()), "entry-unexpected");
-    assert_eq!(code([member("a", b"x"), member("b", &b), member("c", &b)].concat()), "entry-digest-mismatch");
-    assert_eq!(code([member("a", b"xx"), member("b", &b), member("c", &b)].concat()), "entry-size-mismatch");
+    assert_eq!(
+        code([member("a", &a), member("c", &b)].concat()),
+        "entry-missing"
+    );
+    assert_eq!(
+        code([member("b", &b), member("a", &a), member("c", &b)].concat()),
+        "entry-out-of-order"
+    );
+    assert_eq!(
+        code([member("a", &a), member("a", &a)].concat()),
+        "entry-duplicate"
+    );
+    assert_eq!(
+        code(
+            [
+                member("a", &a),
+                member("b", &b),
+                member("c", &b),
+                member("d", &b)
+            ]
+            .concat()
+        ),
+        "entry-unexpected"
+    );
+    assert_eq!(
+        code([member("a", b"x"), member("b", &b), member("c", &b)].concat()),
+        "entry-digest-mismatch"
+    );
+    assert_eq!(
+        code([member("a", b"xx"), member("b", &b), member("c", &b)].concat()),
+        "entry-size-mismatch"
+    );
     let ok = [member("a", &a), member("b", &b), member("c", &b)].concat();
     assert_eq!(read_all(&hostile(&env, &ok)).unwrap().len(), 3);
 }
@@ -164,8 +209,14 @@ fn manifest_member_rules() {
     let env = envelope_for(&[]);
     let mut wrong = env.clone();
     wrong.payload_type = "application/json".into();
-    assert_eq!(read_all(&hostile(&wrong, &[])).unwrap_err().code(), "payload-type-wrong");
-    let small = Limits { max_manifest_bytes: 64, ..Limits::default() };
+    assert_eq!(
+        read_all(&hostile(&wrong, &[])).unwrap_err().code(),
+        "payload-type-wrong"
+    );
+    let small = Limits {
+        max_manifest_bytes: 64,
+        ..Limits::default()
+    };
     let err = BundleReader::open(&hostile(&env, &[])[..], small).unwrap_err();
     assert_eq!(err.code(), "manifest-too-large");
     let not_first = compress(&member("a", b"a"), &[0u8; 1024]);
@@ -178,15 +229,29 @@ fn decompression_bombs_stop_early() {
     let zeros = vec![0u8; 8 << 20];
     let env = envelope_for(&[("a", zeros.clone())]);
     let bomb = hostile(&env, &member("a", &zeros));
-    assert_eq!(read_all(&bomb).unwrap_err().code(), "decompression-ratio-exceeded");
+    assert_eq!(
+        read_all(&bomb).unwrap_err().code(),
+        "decompression-ratio-exceeded"
+    );
 }
 
 #[test]
 fn writer_refuses_changed_input() {
     let files = files();
     let env = envelope_for(&files);
-    let mut w = BundleWriter::new(Vec::new(), &env, &Limits::default(), WriteOptions::default()).unwrap();
-    let err = w.append(&EntryPath::parse("advisories/a.json").unwrap(), &mut &b"{\"id\":\"B\"}"[..]).unwrap_err();
+    let mut w = BundleWriter::new(
+        Vec::new(),
+        &env,
+        &Limits::default(),
+        WriteOptions::default(),
+    )
+    .unwrap();
+    let err = w
+        .append(
+            &EntryPath::parse("advisories/a.json").unwrap(),
+            &mut &b"{\"id\":\"B\"}"[..],
+        )
+        .unwrap_err();
     assert_eq!(err.code(), "input-changed");
     let mut sink = Vec::new();
     sink.write_all(b"").unwrap();

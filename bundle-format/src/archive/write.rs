@@ -11,11 +11,11 @@ use std::io::{self, Read, Write};
 use zstd::stream::write::Encoder;
 
 use super::{BLOCK_BYTES, ZSTD_LEVEL, ZSTD_WINDOW_LOG, canonical_header, padding_bytes};
+use crate::Limits;
 use crate::digest::Digest;
 use crate::dsse::Envelope;
 use crate::manifest::{MANIFEST_MEMBER, MANIFEST_PAYLOAD_TYPE, Manifest, ManifestError};
 use crate::path::EntryPath;
-use crate::Limits;
 
 /// How to compress. Nothing here changes the output bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +122,9 @@ pub struct BundleWriter<W: Write> {
 
 impl<W: Write> std::fmt::Debug for BundleWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BundleWriter").field("next", &self.next).finish_non_exhaustive()
+        f.debug_struct("BundleWriter")
+            .field("next", &self.next)
+            .finish_non_exhaustive()
     }
 }
 
@@ -142,9 +144,16 @@ impl<W: Write> BundleWriter<W> {
     ///
     /// # Errors
     /// [`WriteError`].
-    pub fn new(out: W, envelope: &Envelope, limits: &Limits, options: WriteOptions) -> Result<Self, WriteError> {
+    pub fn new(
+        out: W,
+        envelope: &Envelope,
+        limits: &Limits,
+        options: WriteOptions,
+    ) -> Result<Self, WriteError> {
         if envelope.payload_type != MANIFEST_PAYLOAD_TYPE {
-            return Err(WriteError::PayloadType { found: envelope.payload_type.clone() });
+            return Err(WriteError::PayloadType {
+                found: envelope.payload_type.clone(),
+            });
         }
         if envelope.signatures.is_empty() {
             return Err(WriteError::Unsigned);
@@ -153,14 +162,24 @@ impl<W: Write> BundleWriter<W> {
         let json = envelope.to_json();
         let size = json.len() as u64;
         if size > limits.max_manifest_bytes {
-            return Err(WriteError::ManifestTooLarge { size, max: limits.max_manifest_bytes });
+            return Err(WriteError::ManifestTooLarge {
+                size,
+                max: limits.max_manifest_bytes,
+            });
         }
         let mut first = encoder(out, options)?;
-        first.write_all(&canonical_header(MANIFEST_MEMBER, size).expect("the manifest name fits ustar"))?;
+        first.write_all(
+            &canonical_header(MANIFEST_MEMBER, size).expect("the manifest name fits ustar"),
+        )?;
         first.write_all(&json)?;
         first.write_all(&[0u8; BLOCK_BYTES][..padding_bytes(size)])?;
         let out = first.finish()?;
-        Ok(Self { encoder: encoder(out, options)?, manifest, next: 0, buf: vec![0u8; 256 * 1024] })
+        Ok(Self {
+            encoder: encoder(out, options)?,
+            manifest,
+            next: 0,
+            buf: vec![0u8; 256 * 1024],
+        })
     }
 
     /// The manifest being written.
@@ -174,15 +193,26 @@ impl<W: Write> BundleWriter<W> {
     /// # Errors
     /// [`WriteError::OutOfOrder`] if `path` is not the next manifest entry,
     /// [`WriteError::ContentMismatch`] if the bytes differ from the manifest, or I/O errors.
-    pub fn append<R: Read + ?Sized>(&mut self, path: &EntryPath, data: &mut R) -> Result<(), WriteError> {
+    pub fn append<R: Read + ?Sized>(
+        &mut self,
+        path: &EntryPath,
+        data: &mut R,
+    ) -> Result<(), WriteError> {
         let Some(entry) = self.manifest.entries.get(self.next) else {
-            return Err(WriteError::OutOfOrder { path: path.clone(), expected: "no further entry".into() });
+            return Err(WriteError::OutOfOrder {
+                path: path.clone(),
+                expected: "no further entry".into(),
+            });
         };
         if &entry.path != path {
-            return Err(WriteError::OutOfOrder { path: path.clone(), expected: entry.path.to_string() });
+            return Err(WriteError::OutOfOrder {
+                path: path.clone(),
+                expected: entry.path.to_string(),
+            });
         }
         let size = entry.size;
-        let header = canonical_header(path.as_str(), size).expect("validated manifest paths and sizes fit ustar");
+        let header = canonical_header(path.as_str(), size)
+            .expect("validated manifest paths and sizes fit ustar");
         self.encoder.write_all(&header)?;
         let mut hasher = blake3::Hasher::new();
         let mut written: u64 = 0;
@@ -209,11 +239,18 @@ impl<W: Write> BundleWriter<W> {
                 what: format!("{written} bytes, {size} listed"),
             });
         }
-        let blake3 = Digest::new(crate::DigestAlgorithm::Blake3, *hasher.finalize().as_bytes());
+        let blake3 = Digest::new(
+            crate::DigestAlgorithm::Blake3,
+            *hasher.finalize().as_bytes(),
+        );
         if blake3 != entry.blake3 {
-            return Err(WriteError::ContentMismatch { path: path.clone(), what: format!("{blake3}") });
+            return Err(WriteError::ContentMismatch {
+                path: path.clone(),
+                what: format!("{blake3}"),
+            });
         }
-        self.encoder.write_all(&[0u8; BLOCK_BYTES][..padding_bytes(size)])?;
+        self.encoder
+            .write_all(&[0u8; BLOCK_BYTES][..padding_bytes(size)])?;
         self.next += 1;
         Ok(())
     }
@@ -224,7 +261,9 @@ impl<W: Write> BundleWriter<W> {
     /// [`WriteError::Missing`] if an entry was not appended, or I/O errors.
     pub fn finish(mut self) -> Result<W, WriteError> {
         if let Some(entry) = self.manifest.entries.get(self.next) {
-            return Err(WriteError::Missing { path: entry.path.clone() });
+            return Err(WriteError::Missing {
+                path: entry.path.clone(),
+            });
         }
         self.encoder.write_all(&[0u8; 2 * BLOCK_BYTES])?;
         Ok(self.encoder.finish()?)
