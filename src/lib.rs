@@ -11,6 +11,7 @@ pub mod binary;
 pub mod crypto;
 pub mod error;
 pub mod time;
+pub mod tlog;
 pub mod trust;
 
 pub use bundle_format;

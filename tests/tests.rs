@@ -2,3 +2,4 @@
 
 mod common;
 mod fingerprint;
+mod tlog;

@@ -3,6 +3,7 @@
 
 pub mod fingerprint;
 pub mod outcome;
+pub mod tlog;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +30,8 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Transparency logs: proofs, signed notes, checkpoints, tiles, the local log.
+    Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
 }
@@ -47,6 +50,7 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match self.command {
+            Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
         }
     }
