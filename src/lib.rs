@@ -11,6 +11,7 @@ pub mod binary;
 pub mod crypto;
 pub mod error;
 pub mod fsutil;
+pub mod store;
 pub mod time;
 pub mod tlog;
 pub mod trust;
