@@ -10,7 +10,11 @@
 pub mod binary;
 pub mod crypto;
 pub mod error;
+pub mod evidence;
+pub mod fsutil;
+pub mod store;
 pub mod time;
+pub mod tlog;
 pub mod trust;
 
 pub use bundle_format;
