@@ -10,6 +10,7 @@
 pub mod binary;
 pub mod crypto;
 pub mod error;
+pub mod evidence;
 pub mod fsutil;
 pub mod store;
 pub mod time;

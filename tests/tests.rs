@@ -1,5 +1,8 @@
 //! End-to-end tests that drive the `airlock` binary. One test binary; one module per command.
 
 mod common;
+mod evidence_scan;
 mod fingerprint;
+mod key;
 mod tlog;
+mod trust;

@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod dsse;
+pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
@@ -35,6 +36,8 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Evidence: scan advisories, changelogs, patches and packages before packing.
+    Evidence(evidence::EvidenceArgs),
     /// Inspect and maintain the evidence store.
     Store(store::StoreArgs),
     /// Generate and show signing keys.
@@ -63,6 +66,7 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Evidence(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
