@@ -9,6 +9,7 @@
 
 pub mod crypto;
 pub mod error;
+pub mod evidence;
 pub mod time;
 pub mod trust;
 
