@@ -1,4 +1,6 @@
 //! End-to-end tests that drive the `airlock` binary. One test binary; one module per command.
 
 mod common;
+mod fingerprint;
+mod tlog;
 mod vercmp;
