@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod store;
 pub mod tlog;
 pub mod trust;
 
@@ -35,6 +36,8 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Inspect and maintain the evidence store.
+    Store(store::StoreArgs),
     /// Generate and show signing keys.
     Key(key::KeyArgs),
     /// Sign and verify DSSE envelopes.
@@ -63,6 +66,7 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
             Command::Trust(args) => args.run(&out),
