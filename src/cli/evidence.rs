@@ -1,27 +1,40 @@
-//! `airlock evidence ...`: look at evidence without importing it (`vercmp`).
+//! `airlock evidence …`: look at evidence before it is packed (`scan`) and compare versions
+//! (`vercmp`).
 
 use std::cmp::Ordering;
 use std::io::BufRead;
+use std::path::PathBuf;
 
+use airlock::evidence::advisory::Limits;
+use airlock::evidence::scan::{self, ScanReport};
 use airlock::evidence::version::VersionScheme;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use crate::cli::{CmdResult, Failure};
+use super::{CmdResult, Failure};
 use crate::output::OutputMode;
 
 /// Evidence commands.
 #[derive(Debug, Args)]
 pub struct EvidenceArgs {
     #[command(subcommand)]
-    pub command: EvidenceCommand,
+    command: EvidenceCommand,
 }
 
-/// The `evidence` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum EvidenceCommand {
+enum EvidenceCommand {
+    /// What would be indexed from a file or directory: records per kind, vulnerability ids per
+    /// package version, errors with path and line/field (exit 1 if any file fails).
+    Scan(ScanArgs),
     /// Compare two versions as the ecosystem's own tool does; prints `<`, `=` or `>`.
     Vercmp(VercmpArgs),
+}
+
+/// `airlock evidence scan PATH`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// A file or a directory (walked recursively, symlinks not followed).
+    path: PathBuf,
 }
 
 /// Version scheme names on the command line.
@@ -75,12 +88,89 @@ fn symbol(o: Ordering) -> &'static str {
 }
 
 impl EvidenceArgs {
-    /// Runs the chosen subcommand.
+    /// Runs the chosen evidence command.
     pub fn run(&self, out: &OutputMode) -> CmdResult {
         match &self.command {
+            EvidenceCommand::Scan(args) => args.run(out),
             EvidenceCommand::Vercmp(args) => args.run(out),
         }
     }
+}
+
+impl ScanArgs {
+    /// Scans and prints the report.
+    pub fn run(&self, out: &OutputMode) -> CmdResult {
+        let report = scan::scan_path(&self.path, &Limits::default())
+            .map_err(|e| Failure::from_coded("evidence scan", &e))?;
+        if out.json {
+            out.json(&report);
+        } else {
+            print_human(&report, out);
+        }
+        if report.totals.errors > 0 {
+            return Err(Failure::rejected(
+                "evidence-scan-errors",
+                format!(
+                    "{} of {} files failed",
+                    report.totals.errors, report.totals.files
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn print_human(report: &ScanReport, out: &OutputMode) {
+    for f in &report.files {
+        match (f.status, &f.error, &f.reason) {
+            (_, Some(e), _) => {
+                let at = match (&e.field, e.line) {
+                    (Some(field), Some(line)) => format!(" (field {field}, line {line})"),
+                    (Some(field), None) => format!(" (field {field})"),
+                    (None, Some(line)) => format!(" (line {line})"),
+                    (None, None) => String::new(),
+                };
+                out.line(format!("{}: error [{}]{at}: {}", f.path, e.code, e.message));
+            }
+            (_, None, Some(reason)) => out.line(format!("{}: skipped: {reason}", f.path)),
+            _ => out.line(format!(
+                "{}: {} ({} record{})",
+                f.path,
+                f.kind.as_deref().unwrap_or("?"),
+                f.records,
+                if f.records == 1 { "" } else { "s" }
+            )),
+        }
+    }
+    out.line("");
+    for (kind, c) in &report.kinds {
+        out.line(format!(
+            "{kind}: {} records in {} files",
+            c.records, c.files
+        ));
+    }
+    if !report.packages.is_empty() {
+        out.line("");
+        for p in &report.packages {
+            let version = p
+                .version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default();
+            out.line(format!(
+                "{}{version} {}: {}",
+                p.package,
+                p.status,
+                p.ids.join(" ")
+            ));
+        }
+    }
+    let t = &report.totals;
+    out.line("");
+    out.line(format!(
+        "{} files: {} read ({} records, {} bytes), {} skipped, {} failed",
+        t.files, t.ok, t.records, t.bytes, t.skipped, t.errors
+    ));
 }
 
 impl VercmpArgs {

@@ -36,6 +36,8 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Evidence: scan advisories, changelogs, patches and packages before packing; compare versions.
+    Evidence(evidence::EvidenceArgs),
     /// Inspect and maintain the evidence store.
     Store(store::StoreArgs),
     /// Generate and show signing keys.
@@ -48,8 +50,6 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
-    /// Look at evidence without importing it: compare versions.
-    Evidence(evidence::EvidenceArgs),
 }
 
 impl Cli {
@@ -66,13 +66,13 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Evidence(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
             Command::Trust(args) => args.run(&out),
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
-            Command::Evidence(args) => args.run(&out),
         }
     }
 }
