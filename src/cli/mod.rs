@@ -2,6 +2,7 @@
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
 pub mod outcome;
+pub mod sigstore;
 
 use clap::{Parser, Subcommand};
 
@@ -27,18 +28,26 @@ pub struct Cli {
 
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Verify Sigstore bundles offline against a trusted_root.json.
+    Sigstore(sigstore::SigstoreArgs),
+}
 
 impl Cli {
     /// The output mode the global flags ask for.
     pub fn output_mode(&self) -> OutputMode {
-        OutputMode { json: self.json, quiet: self.quiet, verbose: self.verbose }
+        OutputMode {
+            json: self.json,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
     }
 
     /// Runs the chosen command.
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
-        let _ = &out;
-        match self.command {}
+        match self.command {
+            Command::Sigstore(args) => args.run(&out),
+        }
     }
 }
