@@ -1,4 +1,7 @@
 //! End-to-end tests that drive the `airlock` binary. One test binary; one module per command.
 
 mod common;
+mod evidence_scan;
+mod fingerprint;
 mod sigstore;
+mod tlog;
