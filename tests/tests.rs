@@ -3,5 +3,7 @@
 mod common;
 mod evidence_scan;
 mod fingerprint;
+mod key;
 mod sigstore;
 mod tlog;
+mod trust;
