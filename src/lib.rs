@@ -4,10 +4,12 @@
 //! `cli` → capabilities → [`bundle_format`]. Entry points by task:
 //! - keys, signing, DSSE: [`crypto`]
 //! - trust roots, roles, thresholds and rotation: [`trust`]
+//! - evidence bundles (create, verify, inspect, extract; streaming reader for import): [`bundle`]
 //!
 //! Every failure a user can see carries a stable kebab-case code through [`Coded`].
 
 pub mod binary;
+pub mod bundle;
 pub mod crypto;
 pub mod error;
 pub mod evidence;

@@ -4,3 +4,4 @@ mod common;
 mod evidence_scan;
 mod fingerprint;
 mod tlog;
+mod bundle;
