@@ -3,5 +3,7 @@
 mod common;
 mod evidence_scan;
 mod fingerprint;
+mod key;
 mod tlog;
 mod bundle;
+mod trust;
