@@ -39,9 +39,25 @@ impl Site {
 
     /// Runs `bundle verify` with --json and returns the code (or "ok").
     fn verify_code(&self, bundle: &str, trust_root: &str, at: &str) -> String {
-        let out = run_in(self.dir.path(), &["bundle", "verify", bundle, "--trust-root", trust_root, "--at", at, "--json"]);
+        let out = run_in(
+            self.dir.path(),
+            &[
+                "bundle",
+                "verify",
+                bundle,
+                "--trust-root",
+                trust_root,
+                "--at",
+                at,
+                "--json",
+            ],
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "stdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
         });
         match v["status"].as_str() {
             Some("verified") => {
@@ -60,7 +76,9 @@ impl Site {
 /// Keys `root`, `signer`, `signer2`, `outsider`; trust roots `tr.json` (bundle-signer: signer,
 /// threshold 1) and `tr2.json` (signer + signer2, threshold 2); evidence in `ev/`.
 fn site() -> Site {
-    let site = Site { dir: tempfile::tempdir().unwrap() };
+    let site = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
     for name in ["root", "signer", "signer2", "outsider"] {
         let key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
         site.write(&format!("{name}.key"), key.to_pem().as_bytes());
@@ -68,20 +86,34 @@ fn site() -> Site {
     let expires = airlock::time::parse_instant("2030-01-01T00:00:00Z").unwrap();
     let root = site.key("root");
     let mut one = Draft::init(&[root.public_key()], 1, expires).unwrap();
-    one.add_key(Role::BundleSigner, &site.key("signer").public_key()).unwrap();
+    one.add_key(Role::BundleSigner, &site.key("signer").public_key())
+        .unwrap();
     one.sign(&root).unwrap();
     one.save(&site.path("tr.json")).unwrap();
     let mut two = Draft::init(&[root.public_key()], 1, expires).unwrap();
-    two.add_key(Role::BundleSigner, &site.key("signer").public_key()).unwrap();
-    two.add_key(Role::BundleSigner, &site.key("signer2").public_key()).unwrap();
+    two.add_key(Role::BundleSigner, &site.key("signer").public_key())
+        .unwrap();
+    two.add_key(Role::BundleSigner, &site.key("signer2").public_key())
+        .unwrap();
     two.set_threshold(Role::BundleSigner, 2).unwrap();
     two.sign(&root).unwrap();
     two.save(&site.path("tr2.json")).unwrap();
-    site.write("ev/advisories/osv/a.json", br#"{"id":"GHSA-test","modified":"2026-01-01T00:00:00Z"}"#);
+    site.write(
+        "ev/advisories/osv/a.json",
+        br#"{"id":"GHSA-test","modified":"2026-01-01T00:00:00Z"}"#,
+    );
     site.write("ev/attestations/x.intoto.jsonl", b"{\"a\":1}\n{\"b\":2}\n");
-    site.write("ev/blobs/data.bin", &(0..200_000u32).flat_map(u32::to_le_bytes).collect::<Vec<_>>());
+    site.write(
+        "ev/blobs/data.bin",
+        &(0..200_000u32)
+            .flat_map(u32::to_le_bytes)
+            .collect::<Vec<_>>(),
+    );
     site.write("ev/tlog/checkpoint.note", b"example.org/log\n1\nAAAA\n");
-    site.write("ev/packages/curl_8.5.0-2_amd64.deb", b"!<arch>\nnot really a deb\n");
+    site.write(
+        "ev/packages/curl_8.5.0-2_amd64.deb",
+        b"!<arch>\nnot really a deb\n",
+    );
     site
 }
 
@@ -89,8 +121,22 @@ fn create(site: &Site, out: &str) {
     expect_code(
         site.dir.path(),
         &[
-            "bundle", "create", "--evidence", "ev", "--key", "signer.key", "--publisher", "example.org", "--channel",
-            "stable", "--sequence", "7", "--created", CREATED, "--out", out,
+            "bundle",
+            "create",
+            "--evidence",
+            "ev",
+            "--key",
+            "signer.key",
+            "--publisher",
+            "example.org",
+            "--channel",
+            "stable",
+            "--sequence",
+            "7",
+            "--created",
+            CREATED,
+            "--out",
+            out,
         ],
         0,
     );
@@ -103,16 +149,40 @@ fn create_is_deterministic_and_verifies_inspects_extracts() {
     expect_code(
         site.dir.path(),
         &[
-            "bundle", "create", "--evidence", "ev", "--key", "signer.key", "--publisher", "example.org", "--channel",
-            "stable", "--sequence", "7", "--created", CREATED, "--threads", "1", "--out", "two.airlock",
+            "bundle",
+            "create",
+            "--evidence",
+            "ev",
+            "--key",
+            "signer.key",
+            "--publisher",
+            "example.org",
+            "--channel",
+            "stable",
+            "--sequence",
+            "7",
+            "--created",
+            CREATED,
+            "--threads",
+            "1",
+            "--out",
+            "two.airlock",
         ],
         0,
     );
     let one = std::fs::read(site.path("one.airlock")).unwrap();
-    assert_eq!(one, std::fs::read(site.path("two.airlock")).unwrap(), "same inputs, different bytes");
+    assert_eq!(
+        one,
+        std::fs::read(site.path("two.airlock")).unwrap(),
+        "same inputs, different bytes"
+    );
     assert_eq!(site.verify_code("one.airlock", "tr.json", AT), "ok");
 
-    let inspect = expect_code(site.dir.path(), &["bundle", "inspect", "one.airlock", "--json"], 0);
+    let inspect = expect_code(
+        site.dir.path(),
+        &["bundle", "inspect", "one.airlock", "--json"],
+        0,
+    );
     let v: serde_json::Value = serde_json::from_str(&inspect).unwrap();
     assert_eq!(v["publisher"], "example.org");
     assert_eq!(v["sequence"], 7);
@@ -126,7 +196,17 @@ fn create_is_deterministic_and_verifies_inspects_extracts() {
 
     expect_code(
         site.dir.path(),
-        &["bundle", "extract", "one.airlock", "--trust-root", "tr.json", "--at", AT, "--to", "out"],
+        &[
+            "bundle",
+            "extract",
+            "one.airlock",
+            "--trust-root",
+            "tr.json",
+            "--at",
+            AT,
+            "--to",
+            "out",
+        ],
         0,
     );
     let back = std::fs::read(site.path("out/blobs/data.bin")).unwrap();
@@ -134,7 +214,17 @@ fn create_is_deterministic_and_verifies_inspects_extracts() {
     // Extracting over an existing directory is refused.
     expect_code(
         site.dir.path(),
-        &["bundle", "extract", "one.airlock", "--trust-root", "tr.json", "--at", AT, "--to", "out"],
+        &[
+            "bundle",
+            "extract",
+            "one.airlock",
+            "--trust-root",
+            "tr.json",
+            "--at",
+            AT,
+            "--to",
+            "out",
+        ],
         2,
     );
 }
@@ -142,31 +232,59 @@ fn create_is_deterministic_and_verifies_inspects_extracts() {
 fn failure_code(site: &Site, args: &[&str]) -> (i32, String) {
     let out = run_in(site.dir.path(), args);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
-    (out.status.code().unwrap(), v["code"].as_str().unwrap_or("ok").to_owned())
+    (
+        out.status.code().unwrap(),
+        v["code"].as_str().unwrap_or("ok").to_owned(),
+    )
 }
 
 #[test]
 fn create_refuses_what_it_cannot_classify_or_parse() {
     let create_args = [
-        "bundle", "create", "--evidence", "ev", "--key", "signer.key", "--publisher", "p", "--channel", "c",
-        "--sequence", "1", "--out", "b.airlock", "--json",
+        "bundle",
+        "create",
+        "--evidence",
+        "ev",
+        "--key",
+        "signer.key",
+        "--publisher",
+        "p",
+        "--channel",
+        "c",
+        "--sequence",
+        "1",
+        "--out",
+        "b.airlock",
+        "--json",
     ];
     let site = site();
     site.write("ev/notes.txt", b"where does this go?");
-    assert_eq!(failure_code(&site, &create_args), (1, "evidence-unclassified".into()));
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-unclassified".into())
+    );
     assert!(!site.path("b.airlock").exists());
 
     let site = self::site();
     site.write("ev/advisories/broken.json", b"{\"id\": ");
-    assert_eq!(failure_code(&site, &create_args), (1, "evidence-json-invalid".into()));
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-json-invalid".into())
+    );
 
     let site = self::site();
     site.write("ev/packages/readme", b"x");
-    assert_eq!(failure_code(&site, &create_args), (1, "evidence-unclassified".into()));
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-unclassified".into())
+    );
 
     let site = self::site();
     std::os::unix::fs::symlink("/etc/passwd", site.path("ev/blobs/link")).unwrap();
-    assert_eq!(failure_code(&site, &create_args), (1, "evidence-not-regular".into()));
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-not-regular".into())
+    );
     assert!(!site.path("b.airlock").exists());
 }
 
@@ -246,7 +364,9 @@ fn typed_header(path: &str, kind: tar::EntryType) -> tar::Header {
 /// the end-of-archive marker).
 fn forge(envelope: &Envelope, members: &[(tar::Header, Vec<u8>)]) -> Vec<u8> {
     let json = envelope.to_json();
-    let mut first = header(MANIFEST_MEMBER, json.len() as u64).as_bytes().to_vec();
+    let mut first = header(MANIFEST_MEMBER, json.len() as u64)
+        .as_bytes()
+        .to_vec();
     first.extend_from_slice(&json);
     first.resize(first.len().div_ceil(512) * 512, 0);
     let mut out = zstd::encode_all(&first[..], 3).unwrap();
@@ -272,31 +392,103 @@ fn forged_archives_each_get_their_own_code() {
     let env = signed(&manifest(vec![entry("a", &a), entry("b", &b)]), &[&signer]);
     let check = |name: &str, bytes: Vec<u8>, expected: &str| {
         site.write(name, &bytes);
-        assert_eq!(site.verify_code(name, "tr.json", AT), expected, "case {name}");
+        assert_eq!(
+            site.verify_code(name, "tr.json", AT),
+            expected,
+            "case {name}"
+        );
     };
-    check("ok.airlock", forge(&env, &[member("a", &a), member("b", &b)]), "ok");
-    check("flipped.airlock", forge(&env, &[member("a", b"alphA"), member("b", &b)]), "entry-digest-mismatch");
-    check("missing.airlock", forge(&env, &[member("a", &a)]), "entry-missing");
-    check("extra.airlock", forge(&env, &[member("a", &a), member("b", &b), member("c", b"x")]), "entry-unexpected");
-    check("dup.airlock", forge(&env, &[member("a", &a), member("a", &a), member("b", &b)]), "entry-duplicate");
-    check("order.airlock", forge(&env, &[member("b", &b), member("a", &a)]), "entry-out-of-order");
-    check("size.airlock", forge(&env, &[member("a", b"alph"), member("b", &b)]), "entry-size-mismatch");
+    check(
+        "ok.airlock",
+        forge(&env, &[member("a", &a), member("b", &b)]),
+        "ok",
+    );
+    check(
+        "flipped.airlock",
+        forge(&env, &[member("a", b"alphA"), member("b", &b)]),
+        "entry-digest-mismatch",
+    );
+    check(
+        "missing.airlock",
+        forge(&env, &[member("a", &a)]),
+        "entry-missing",
+    );
+    check(
+        "extra.airlock",
+        forge(&env, &[member("a", &a), member("b", &b), member("c", b"x")]),
+        "entry-unexpected",
+    );
+    check(
+        "dup.airlock",
+        forge(&env, &[member("a", &a), member("a", &a), member("b", &b)]),
+        "entry-duplicate",
+    );
+    check(
+        "order.airlock",
+        forge(&env, &[member("b", &b), member("a", &a)]),
+        "entry-out-of-order",
+    );
+    check(
+        "size.airlock",
+        forge(&env, &[member("a", b"alph"), member("b", &b)]),
+        "entry-size-mismatch",
+    );
     let with = |h: tar::Header| forge(&env, &[(h, Vec::new()), member("a", &a), member("b", &b)]);
-    check("dotdot.airlock", with(raw_name_header(b"../evil", b"")), "path-traversal");
-    check("inner-dotdot.airlock", with(raw_name_header(b"a/../../b", b"")), "path-traversal");
-    check("absolute.airlock", with(raw_name_header(b"/etc/passwd", b"")), "path-absolute");
-    check("long.airlock", with(raw_name_header(&[b'n'; 100], &[b'p'; 155])), "path-too-long");
-    check("symlink.airlock", with(typed_header("a", tar::EntryType::Symlink)), "entry-symlink");
-    check("hardlink.airlock", with(typed_header("a", tar::EntryType::Link)), "entry-hardlink");
-    check("chardev.airlock", with(typed_header("a", tar::EntryType::Char)), "entry-device");
-    check("blockdev.airlock", with(typed_header("a", tar::EntryType::Block)), "entry-device");
+    check(
+        "dotdot.airlock",
+        with(raw_name_header(b"../evil", b"")),
+        "path-traversal",
+    );
+    check(
+        "inner-dotdot.airlock",
+        with(raw_name_header(b"a/../../b", b"")),
+        "path-traversal",
+    );
+    check(
+        "absolute.airlock",
+        with(raw_name_header(b"/etc/passwd", b"")),
+        "path-absolute",
+    );
+    check(
+        "long.airlock",
+        with(raw_name_header(&[b'n'; 100], &[b'p'; 155])),
+        "path-too-long",
+    );
+    check(
+        "symlink.airlock",
+        with(typed_header("a", tar::EntryType::Symlink)),
+        "entry-symlink",
+    );
+    check(
+        "hardlink.airlock",
+        with(typed_header("a", tar::EntryType::Link)),
+        "entry-hardlink",
+    );
+    check(
+        "chardev.airlock",
+        with(typed_header("a", tar::EntryType::Char)),
+        "entry-device",
+    );
+    check(
+        "blockdev.airlock",
+        with(typed_header("a", tar::EntryType::Block)),
+        "entry-device",
+    );
     let mut mode = header("a", a.len() as u64);
     mode.set_mode(0o755);
     mode.set_cksum();
-    check("mode.airlock", forge(&env, &[(mode, a.clone()), member("b", &b)]), "archive-noncanonical");
+    check(
+        "mode.airlock",
+        forge(&env, &[(mode, a.clone()), member("b", &b)]),
+        "archive-noncanonical",
+    );
 
     let good = forge(&env, &[member("a", &a), member("b", &b)]);
-    check("truncated.airlock", good[..good.len() - 20].to_vec(), "archive-truncated");
+    check(
+        "truncated.airlock",
+        good[..good.len() - 20].to_vec(),
+        "archive-truncated",
+    );
     let mut trailing = good.clone();
     trailing.extend_from_slice(b"\0\0garbage");
     check("trailing.airlock", trailing, "trailing-garbage");
@@ -307,7 +499,10 @@ fn forged_archives_each_get_their_own_code() {
         site.write("corrupt.airlock", &corrupt);
         site.verify_code("corrupt.airlock", "tr.json", AT)
     };
-    assert!(matches!(code.as_str(), "archive-corrupt" | "entry-digest-mismatch"), "{code}");
+    assert!(
+        matches!(code.as_str(), "archive-corrupt" | "entry-digest-mismatch"),
+        "{code}"
+    );
 }
 
 #[test]
@@ -320,27 +515,69 @@ fn signatures_expiry_and_manifest_member_rules() {
         site.write(name, &bytes);
         assert_eq!(site.verify_code(name, tr, AT), expected, "case {name}");
     };
-    let (signer, signer2, outsider) = (site.key("signer"), site.key("signer2"), site.key("outsider"));
-    check("ok.airlock", forge(&signed(&m, &[&signer]), &body), "tr.json", "ok");
-    check("two.airlock", forge(&signed(&m, &[&signer, &signer2]), &body), "tr2.json", "ok");
-    check("few.airlock", forge(&signed(&m, &[&signer]), &body), "tr2.json", "threshold-not-met");
-    check("outsider.airlock", forge(&signed(&m, &[&outsider]), &body), "tr.json", "signature-untrusted");
+    let (signer, signer2, outsider) = (
+        site.key("signer"),
+        site.key("signer2"),
+        site.key("outsider"),
+    );
+    check(
+        "ok.airlock",
+        forge(&signed(&m, &[&signer]), &body),
+        "tr.json",
+        "ok",
+    );
+    check(
+        "two.airlock",
+        forge(&signed(&m, &[&signer, &signer2]), &body),
+        "tr2.json",
+        "ok",
+    );
+    check(
+        "few.airlock",
+        forge(&signed(&m, &[&signer]), &body),
+        "tr2.json",
+        "threshold-not-met",
+    );
+    check(
+        "outsider.airlock",
+        forge(&signed(&m, &[&outsider]), &body),
+        "tr.json",
+        "signature-untrusted",
+    );
     let mut tampered = signed(&m, &[&signer]);
     let mut changed = m.clone();
     changed.sequence = 99;
     tampered.payload = changed.to_payload();
-    check("tampered.airlock", forge(&tampered, &body), "tr.json", "signature-invalid");
+    check(
+        "tampered.airlock",
+        forge(&tampered, &body),
+        "tr.json",
+        "signature-invalid",
+    );
     let mut wrong_type = Envelope::new("application/json", m.to_payload());
     sign_envelope(&mut wrong_type, &signer);
-    check("type.airlock", forge(&wrong_type, &body), "tr.json", "payload-type-wrong");
+    check(
+        "type.airlock",
+        forge(&wrong_type, &body),
+        "tr.json",
+        "payload-type-wrong",
+    );
 
     site.write("expired.airlock", &forge(&signed(&m, &[&signer]), &body));
-    assert_eq!(site.verify_code("expired.airlock", "tr.json", "2026-12-02T00:00:00Z"), "bundle-expired");
+    assert_eq!(
+        site.verify_code("expired.airlock", "tr.json", "2026-12-02T00:00:00Z"),
+        "bundle-expired"
+    );
 
     // A manifest member whose header claims more than max_manifest_bytes is refused unread.
     let mut big = header(MANIFEST_MEMBER, 40 << 20).as_bytes().to_vec();
     big.extend_from_slice(&[b'{'; 512]);
-    check("bigmanifest.airlock", zstd::encode_all(&big[..], 3).unwrap(), "tr.json", "manifest-too-large");
+    check(
+        "bigmanifest.airlock",
+        zstd::encode_all(&big[..], 3).unwrap(),
+        "tr.json",
+        "manifest-too-large",
+    );
 }
 
 #[test]
@@ -365,30 +602,56 @@ fn decompression_bomb_stops_at_the_ratio_limit() {
     let mut enc = zstd::Encoder::new(Vec::new(), 19).unwrap();
     {
         let mut builder = tar::Builder::new(&mut enc);
-        builder.append(&header("blobs/zero", size), std::io::repeat(0).take(size)).unwrap();
+        builder
+            .append(&header("blobs/zero", size), std::io::repeat(0).take(size))
+            .unwrap();
         builder.finish().unwrap();
     }
     bundle.extend(enc.finish().unwrap());
     site.write("bomb.airlock", &bundle);
-    assert_eq!(site.verify_code("bomb.airlock", "tr.json", AT), "decompression-ratio-exceeded");
+    assert_eq!(
+        site.verify_code("bomb.airlock", "tr.json", AT),
+        "decompression-ratio-exceeded"
+    );
 }
 
 #[test]
 fn extract_of_a_bad_bundle_writes_nothing() {
     let site = site();
     let signer = site.key("signer");
-    let env = signed(&manifest(vec![entry("a", b"alpha"), entry("b", b"bravo")]), &[&signer]);
-    site.write("bad.airlock", &forge(&env, &[member("a", b"alpha"), member("b", b"bravO")]));
+    let env = signed(
+        &manifest(vec![entry("a", b"alpha"), entry("b", b"bravo")]),
+        &[&signer],
+    );
+    site.write(
+        "bad.airlock",
+        &forge(&env, &[member("a", b"alpha"), member("b", b"bravO")]),
+    );
     let (code, err) = failure_code(
         &site,
-        &["bundle", "extract", "bad.airlock", "--trust-root", "tr.json", "--at", AT, "--to", "out", "--json"],
+        &[
+            "bundle",
+            "extract",
+            "bad.airlock",
+            "--trust-root",
+            "tr.json",
+            "--at",
+            AT,
+            "--to",
+            "out",
+            "--json",
+        ],
     );
     assert_eq!((code, err.as_str()), (1, "entry-digest-mismatch"));
     assert!(!site.path("out").exists());
     let leftovers: Vec<_> = std::fs::read_dir(site.dir.path())
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".airlock-extract-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".airlock-extract-")
+        })
         .collect();
     assert!(leftovers.is_empty(), "staging directory left behind");
 }

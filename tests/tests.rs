@@ -1,9 +1,9 @@
 //! End-to-end tests that drive the `airlock` binary. One test binary; one module per command.
 
+mod bundle;
 mod common;
 mod evidence_scan;
 mod fingerprint;
 mod key;
 mod tlog;
-mod bundle;
 mod trust;

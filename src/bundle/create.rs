@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bundle_format::digest::hash_reader;
 use bundle_format::manifest::MANIFEST_PAYLOAD_TYPE;
 use bundle_format::{
-    BundleKind, BundleWriter, EntryKind, EntryPath, Envelope, FileDigests, Limits, Manifest, ManifestEntry,
-    ManifestError, ManifestHeader, PathError, WriteError, WriteOptions,
+    BundleKind, BundleWriter, EntryKind, EntryPath, Envelope, FileDigests, Limits, Manifest,
+    ManifestEntry, ManifestError, ManifestHeader, PathError, WriteError, WriteOptions,
 };
 use jiff::Timestamp;
 
@@ -132,7 +132,10 @@ impl Coded for CreateError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CreateError + '_ {
-    move |source| CreateError::Io { path: path.to_path_buf(), source }
+    move |source| CreateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Walks `dir` (never following links), classifies each file by [`layout`], and returns the
@@ -145,7 +148,10 @@ pub fn plan(dir: &Path, limits: &Limits) -> Result<Vec<PlannedFile>, CreateError
     for item in walkdir::WalkDir::new(dir).follow_links(false).min_depth(1) {
         let item = item.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
-            CreateError::Io { path, source: e.into() }
+            CreateError::Io {
+                path,
+                source: e.into(),
+            }
         })?;
         let source = item.path().to_path_buf();
         let ft = item.file_type();
@@ -153,25 +159,52 @@ pub fn plan(dir: &Path, limits: &Limits) -> Result<Vec<PlannedFile>, CreateError
             continue;
         }
         if !ft.is_file() {
-            let found = if ft.is_symlink() { "a symbolic link" } else { "a special file" };
-            return Err(CreateError::NotRegular { path: source, found });
+            let found = if ft.is_symlink() {
+                "a symbolic link"
+            } else {
+                "a special file"
+            };
+            return Err(CreateError::NotRegular {
+                path: source,
+                found,
+            });
         }
-        let rel = item.path().strip_prefix(dir).expect("walkdir yields paths under its root");
+        let rel = item
+            .path()
+            .strip_prefix(dir)
+            .expect("walkdir yields paths under its root");
         let Some(text) = rel.to_str() else {
             return Err(CreateError::Path {
                 path: source,
-                source: PathError::Invalid { path: rel.display().to_string(), reason: "not valid UTF-8" },
+                source: PathError::Invalid {
+                    path: rel.display().to_string(),
+                    reason: "not valid UTF-8",
+                },
             });
         };
         let text = text.replace(std::path::MAIN_SEPARATOR, "/");
         let path = EntryPath::parse(&text)
             .and_then(|p| p.check_limits(limits).map(|()| p))
-            .map_err(|e| CreateError::Path { path: source.clone(), source: e })?;
-        let kind = layout::classify(path.as_str())
-            .map_err(|e| CreateError::Unclassified { path: source.clone(), source: e })?;
-        let size = item.metadata().map_err(|e| io_err(&source)(e.into()))?.len();
+            .map_err(|e| CreateError::Path {
+                path: source.clone(),
+                source: e,
+            })?;
+        let kind = layout::classify(path.as_str()).map_err(|e| CreateError::Unclassified {
+            path: source.clone(),
+            source: e,
+        })?;
+        let size = item
+            .metadata()
+            .map_err(|e| io_err(&source)(e.into()))?
+            .len();
         let media_type = layout::media_type(kind, path.as_str());
-        files.push(PlannedFile { path, source, kind, media_type, size });
+        files.push(PlannedFile {
+            path,
+            source,
+            kind,
+            media_type,
+            size,
+        });
     }
     files.sort_by(|a, b| a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()));
     Ok(files)
@@ -180,25 +213,35 @@ pub fn plan(dir: &Path, limits: &Limits) -> Result<Vec<PlannedFile>, CreateError
 /// Checks a `.json` file holds one JSON value, or a `.jsonl` file one per non-empty line.
 fn check_json(path: &Path, lines: bool) -> Result<(), CreateError> {
     let file = File::open(path).map_err(io_err(path))?;
-    let bad = |message: String| CreateError::Json { path: path.to_path_buf(), message };
+    let bad = |message: String| CreateError::Json {
+        path: path.to_path_buf(),
+        message,
+    };
     if lines {
         for (n, line) in BufReader::new(file).lines().enumerate() {
             let line = line.map_err(io_err(path))?;
             if line.trim().is_empty() {
                 continue;
             }
-            serde_json::from_str::<serde::de::IgnoredAny>(&line).map_err(|e| bad(format!("line {}: {e}", n + 1)))?;
+            serde_json::from_str::<serde::de::IgnoredAny>(&line)
+                .map_err(|e| bad(format!("line {}: {e}", n + 1)))?;
         }
     } else {
         let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
-        serde::Deserialize::deserialize(&mut de).map(|_: serde::de::IgnoredAny| ()).map_err(|e| bad(e.to_string()))?;
+        serde::Deserialize::deserialize(&mut de)
+            .map(|_: serde::de::IgnoredAny| ())
+            .map_err(|e| bad(e.to_string()))?;
         de.end().map_err(|e| bad(e.to_string()))?;
     }
     Ok(())
 }
 
 /// Hashes (and JSON-checks) every planned file with `threads` workers.
-fn hash_all(files: &[PlannedFile], threads: u32, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<FileDigests>, CreateError> {
+fn hash_all(
+    files: &[PlannedFile],
+    threads: u32,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<FileDigests>, CreateError> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<FileDigests, CreateError>>>> =
         Mutex::new((0..files.len()).map(|_| None).collect());
@@ -216,7 +259,9 @@ fn hash_all(files: &[PlannedFile], threads: u32, progress: &(dyn Fn(u64) + Sync)
                 Ok(digests)
             })();
             let failed = result.is_err();
-            results.lock().expect("no worker panics while holding the lock")[i] = Some(result);
+            results
+                .lock()
+                .expect("no worker panics while holding the lock")[i] = Some(result);
             if failed {
                 // Stop handing out work; the first error by index is reported.
                 next.store(files.len(), Ordering::Relaxed);
@@ -302,7 +347,14 @@ pub fn create<W: Write>(
     let manifest = Manifest::build(header, entries, &options.limits)?;
     let mut envelope = Envelope::new(MANIFEST_PAYLOAD_TYPE, manifest.to_payload());
     sign_envelope(&mut envelope, key);
-    let mut writer = BundleWriter::new(out, &envelope, &options.limits, WriteOptions { threads: options.threads })?;
+    let mut writer = BundleWriter::new(
+        out,
+        &envelope,
+        &options.limits,
+        WriteOptions {
+            threads: options.threads,
+        },
+    )?;
     for file in files {
         let f = File::open(&file.source).map_err(io_err(&file.source))?;
         writer.append(&file.path, &mut Progress { inner: f, progress })?;

@@ -60,7 +60,10 @@ pub struct ExtractSummary {
 ///
 /// # Errors
 /// [`ExtractError`]; the target is untouched on error.
-pub fn extract<R: Read>(bundle: &mut AuthenticatedBundle<R>, to: &Path) -> Result<ExtractSummary, ExtractError> {
+pub fn extract<R: Read>(
+    bundle: &mut AuthenticatedBundle<R>,
+    to: &Path,
+) -> Result<ExtractSummary, ExtractError> {
     if fs::symlink_metadata(to).is_ok() {
         return Err(ExtractError::Exists(to.to_path_buf()));
     }
@@ -76,7 +79,10 @@ pub fn extract<R: Read>(bundle: &mut AuthenticatedBundle<R>, to: &Path) -> Resul
         .prefix(".airlock-extract-")
         .tempdir_in(&parent)
         .map_err(io_err(&parent))?;
-    let mut summary = ExtractSummary { entries: 0, bytes: 0 };
+    let mut summary = ExtractSummary {
+        entries: 0,
+        bytes: 0,
+    };
     while let Some(mut entry) = bundle.next_entry().map_err(VerifyError::from)? {
         let mut target = staging.path().to_path_buf();
         let segments: Vec<&str> = entry.entry().path.segments().collect();
@@ -95,14 +101,14 @@ pub fn extract<R: Read>(bundle: &mut AuthenticatedBundle<R>, to: &Path) -> Resul
             }
         }
         target.push(file_name);
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&target).map_err(io_err(&target))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .map_err(io_err(&target))?;
         let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            // A read failure is reported precisely by `finish` below.
-            let Ok(n) = entry.read(&mut buf) else { break };
-            if n == 0 {
-                break;
-            }
+        // A read failure is reported precisely by `finish` below.
+        while let Ok(n @ 1..) = entry.read(&mut buf) {
             io::Write::write_all(&mut file, &buf[..n]).map_err(io_err(&target))?;
             summary.bytes += n as u64;
         }
@@ -112,7 +118,10 @@ pub fn extract<R: Read>(bundle: &mut AuthenticatedBundle<R>, to: &Path) -> Resul
     let kept = staging.keep();
     if let Err(e) = fs::rename(&kept, to) {
         let _ = fs::remove_dir_all(&kept);
-        return Err(ExtractError::Io { path: to.to_path_buf(), source: e });
+        return Err(ExtractError::Io {
+            path: to.to_path_buf(),
+            source: e,
+        });
     }
     Ok(summary)
 }

@@ -23,10 +23,14 @@ use bundle_format::EntryKind;
 #[non_exhaustive]
 pub enum LayoutError {
     /// Not under one of the known top-level folders.
-    #[error("expected it under advisories/, changelogs/, patches/, packages/, fingerprints/, attestations/, tlog/, trust-roots/ or blobs/")]
+    #[error(
+        "expected it under advisories/, changelogs/, patches/, packages/, fingerprints/, attestations/, tlog/, trust-roots/ or blobs/"
+    )]
     UnknownFolder,
     /// Under `packages/` but not a recognised package file.
-    #[error("under packages/, expected .deb, .udeb, .rpm, .apk (binary) or .dsc, .debian.tar.*, .orig.tar.*, .diff.gz (source); put other files under blobs/")]
+    #[error(
+        "under packages/, expected .deb, .udeb, .rpm, .apk (binary) or .dsc, .debian.tar.*, .orig.tar.*, .diff.gz (source); put other files under blobs/"
+    )]
     UnknownPackage,
 }
 
@@ -126,14 +130,29 @@ mod tests {
     #[test]
     fn classifies_the_documented_layout() {
         assert_eq!(classify("advisories/osv/a.json"), Ok(EntryKind::Advisory));
-        assert_eq!(classify("packages/pool/c/curl_8.5.0-2_amd64.deb"), Ok(EntryKind::BinaryPackage));
-        assert_eq!(classify("packages/curl_8.5.0-2.debian.tar.xz"), Ok(EntryKind::SourcePackage));
+        assert_eq!(
+            classify("packages/pool/c/curl_8.5.0-2_amd64.deb"),
+            Ok(EntryKind::BinaryPackage)
+        );
+        assert_eq!(
+            classify("packages/curl_8.5.0-2.debian.tar.xz"),
+            Ok(EntryKind::SourcePackage)
+        );
         assert_eq!(classify("packages/curl.dsc"), Ok(EntryKind::SourcePackage));
-        assert_eq!(classify("packages/readme.txt"), Err(LayoutError::UnknownPackage));
+        assert_eq!(
+            classify("packages/readme.txt"),
+            Err(LayoutError::UnknownPackage)
+        );
         assert_eq!(classify("random/file"), Err(LayoutError::UnknownFolder));
         assert_eq!(classify("toplevel.json"), Err(LayoutError::UnknownFolder));
-        assert_eq!(media_type(EntryKind::Advisory, "advisories/x.json"), "application/json");
-        assert_eq!(media_type(EntryKind::Tlog, "tlog/tile/0/000"), "application/octet-stream");
+        assert_eq!(
+            media_type(EntryKind::Advisory, "advisories/x.json"),
+            "application/json"
+        );
+        assert_eq!(
+            media_type(EntryKind::Tlog, "tlog/tile/0/000"),
+            "application/octet-stream"
+        );
         assert_eq!(json_check(EntryKind::Blob, "blobs/x.json"), None);
     }
 }

@@ -88,7 +88,9 @@ impl<R: Read> AuthenticatedBundle<R> {
     /// The authenticated manifest.
     #[must_use]
     pub fn manifest(&self) -> &Manifest {
-        self.reader.manifest().expect("loaded by open_authenticated")
+        self.reader
+            .manifest()
+            .expect("loaded by open_authenticated")
     }
 
     /// The `bundle-signer` keys whose signatures verified.
@@ -145,7 +147,11 @@ pub fn open_authenticated<R: Read>(
     let digest = bundle_digest(&reader.envelope().payload);
     let manifest = reader.load_manifest()?;
     check_window(manifest, at)?;
-    Ok(AuthenticatedBundle { reader, signers, digest })
+    Ok(AuthenticatedBundle {
+        reader,
+        signers,
+        digest,
+    })
 }
 
 /// Checks `created <= at <= expires`.
@@ -159,12 +165,18 @@ pub fn check_window(manifest: &Manifest, at: Timestamp) -> Result<(), VerifyErro
     if let Some(expires) = parse(&manifest.expires)
         && at > expires
     {
-        return Err(VerifyError::Expired { expires: manifest.expires.clone(), at: at_text });
+        return Err(VerifyError::Expired {
+            expires: manifest.expires.clone(),
+            at: at_text,
+        });
     }
     if let Some(created) = parse(&manifest.created)
         && at < created
     {
-        return Err(VerifyError::NotYetValid { created: manifest.created.clone(), at: at_text });
+        return Err(VerifyError::NotYetValid {
+            created: manifest.created.clone(),
+            at: at_text,
+        });
     }
     Ok(())
 }
@@ -172,15 +184,26 @@ pub fn check_window(manifest: &Manifest, at: Timestamp) -> Result<(), VerifyErro
 /// Tells a tampered manifest (a role key's signature no longer verifies) from signatures by
 /// keys outside the role and from too few signatures. The `keyid` hints are unauthenticated;
 /// they only choose the message, never the outcome.
-fn classify_signature_failure(envelope: &Envelope, trust_root: &TrustRoot, err: TrustError) -> VerifyError {
-    let TrustError::Signature { source: DsseError::ThresholdNotMet { valid, .. }, .. } = &err else {
+fn classify_signature_failure(
+    envelope: &Envelope,
+    trust_root: &TrustRoot,
+    err: TrustError,
+) -> VerifyError {
+    let TrustError::Signature {
+        source: DsseError::ThresholdNotMet { valid, .. },
+        ..
+    } = &err
+    else {
         return VerifyError::Trust(err);
     };
     let role_ids: Vec<String> = trust_root
         .role_keys(Role::BundleSigner)
         .map(|(keys, _)| keys.iter().map(|k| k.key_id().to_string()).collect())
         .unwrap_or_default();
-    let claims_role_key = envelope.signatures.iter().any(|s| role_ids.contains(&s.keyid));
+    let claims_role_key = envelope
+        .signatures
+        .iter()
+        .any(|s| role_ids.contains(&s.keyid));
     let code = if *valid > 0 {
         "threshold-not-met"
     } else if claims_role_key {
@@ -188,7 +211,10 @@ fn classify_signature_failure(envelope: &Envelope, trust_root: &TrustRoot, err: 
     } else {
         "signature-untrusted"
     };
-    VerifyError::Untrusted { code, detail: err.to_string() }
+    VerifyError::Untrusted {
+        code,
+        detail: err.to_string(),
+    }
 }
 
 /// Reads only the first frame and parses the manifest without checking any signature, for

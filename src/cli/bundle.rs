@@ -131,7 +131,13 @@ struct Summary<'a> {
     findings: Option<Vec<String>>,
 }
 
-fn summary<'a>(status: &'a str, path: &Path, manifest: &'a Manifest, payload: &[u8], signers: Vec<String>) -> Summary<'a> {
+fn summary<'a>(
+    status: &'a str,
+    path: &Path,
+    manifest: &'a Manifest,
+    payload: &[u8],
+    signers: Vec<String>,
+) -> Summary<'a> {
     Summary {
         status,
         path: path.display().to_string(),
@@ -169,15 +175,27 @@ fn print_summary(out: &OutputMode, s: &Summary<'_>) {
     }
     out.line(format!("{}: {}", s.status, s.path));
     out.line(format!("  bundle digest  {}", s.bundle_digest));
-    out.line(format!("  publisher      {}  channel {}  sequence {}", s.publisher, s.channel, s.sequence));
+    out.line(format!(
+        "  publisher      {}  channel {}  sequence {}",
+        s.publisher, s.channel, s.sequence
+    ));
     out.line(format!("  kind           {}  ({})", s.kind, s.format));
-    out.line(format!("  created        {}  expires {}", s.created, s.expires));
-    out.line(format!("  entries        {}  ({} bytes)", s.entries, s.entry_bytes));
+    out.line(format!(
+        "  created        {}  expires {}",
+        s.created, s.expires
+    ));
+    out.line(format!(
+        "  entries        {}  ({} bytes)",
+        s.entries, s.entry_bytes
+    ));
     if let Some(c) = s.compressed_bytes {
         out.line(format!("  compressed     {c} bytes"));
     }
     for (kind, t) in &s.kinds {
-        out.line(format!("    {kind:<15} {:>7} entries {:>14} bytes", t.count, t.bytes));
+        out.line(format!(
+            "    {kind:<15} {:>7} entries {:>14} bytes",
+            t.count, t.bytes
+        ));
     }
     for signer in &s.signers {
         out.line(format!("  signer         {signer}"));
@@ -192,7 +210,17 @@ impl BundleArgs {
     /// Runs the chosen subcommand.
     pub fn run(&self, out: &OutputMode) -> CmdResult {
         match &self.command {
-            BundleCommand::Create { evidence, key, publisher, channel, sequence, expires, created, threads, out: target } => {
+            BundleCommand::Create {
+                evidence,
+                key,
+                publisher,
+                channel,
+                sequence,
+                expires,
+                created,
+                threads,
+                out: target,
+            } => {
                 let key = load_private_key(key)?;
                 let created = match created {
                     Some(text) => airlock::time::parse_instant(text).map_err(Failure::usage)?,
@@ -202,7 +230,8 @@ impl BundleArgs {
                 let expires = airlock::time::add(created, span).map_err(Failure::usage)?;
                 refuse_overwriting_input(target, &[evidence.as_path()])?;
                 let limits = Limits::default();
-                let files = create::plan(evidence, &limits).map_err(|e| Failure::from_coded(evidence.display(), &e))?;
+                let files = create::plan(evidence, &limits)
+                    .map_err(|e| Failure::from_coded(evidence.display(), &e))?;
                 let total: u64 = files.iter().map(|f| f.size).sum();
                 let options = CreateOptions {
                     publisher: publisher.clone(),
@@ -217,12 +246,15 @@ impl BundleArgs {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Failure::io(dir.display(), &e))?;
+                let tmp = tempfile::NamedTempFile::new_in(&dir)
+                    .map_err(|e| Failure::io(dir.display(), &e))?;
                 let bar = out.progress_allowed().then(|| {
                     let bar = indicatif::ProgressBar::new(total * 2);
                     bar.set_style(
-                        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec}")
-                            .expect("static template"),
+                        indicatif::ProgressStyle::with_template(
+                            "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec}",
+                        )
+                        .expect("static template"),
                     );
                     bar.set_message("hashing, then packing");
                     bar
@@ -232,51 +264,100 @@ impl BundleArgs {
                         bar.inc(n);
                     }
                 };
-                let writer = BufWriter::with_capacity(1 << 20, tmp.as_file().try_clone().map_err(|e| Failure::io(dir.display(), &e))?);
-                let (manifest, envelope, writer) = create::create(&files, &options, &key, writer, &progress)
-                    .map_err(|e| Failure::from_coded(evidence.display(), &e))?;
-                let file = writer.into_inner().map_err(|e| Failure::io(target.display(), e.error()))?;
-                file.sync_all().map_err(|e| Failure::io(target.display(), &e))?;
+                let writer = BufWriter::with_capacity(
+                    1 << 20,
+                    tmp.as_file()
+                        .try_clone()
+                        .map_err(|e| Failure::io(dir.display(), &e))?,
+                );
+                let (manifest, envelope, writer) =
+                    create::create(&files, &options, &key, writer, &progress)
+                        .map_err(|e| Failure::from_coded(evidence.display(), &e))?;
+                let file = writer
+                    .into_inner()
+                    .map_err(|e| Failure::io(target.display(), e.error()))?;
+                file.sync_all()
+                    .map_err(|e| Failure::io(target.display(), &e))?;
                 drop(file);
-                let size = tmp.as_file().metadata().map_err(|e| Failure::io(target.display(), &e))?.len();
-                tmp.persist(target).map_err(|e| Failure::io(target.display(), &e.error))?;
+                let size = tmp
+                    .as_file()
+                    .metadata()
+                    .map_err(|e| Failure::io(target.display(), &e))?
+                    .len();
+                tmp.persist(target)
+                    .map_err(|e| Failure::io(target.display(), &e.error))?;
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
                 }
-                let mut s = summary("created", target, &manifest, &envelope.payload, vec![key.key_id().to_string()]);
+                let mut s = summary(
+                    "created",
+                    target,
+                    &manifest,
+                    &envelope.payload,
+                    vec![key.key_id().to_string()],
+                );
                 s.compressed_bytes = Some(size);
                 print_summary(out, &s);
                 Ok(())
             }
-            BundleCommand::Verify { file, trust_root, at } => {
+            BundleCommand::Verify {
+                file,
+                trust_root,
+                at,
+            } => {
                 let at = check_time(at.as_deref())?;
                 let trust = load_trust_root(trust_root.as_deref(), at)?;
                 let input = open(file)?;
                 let mut bundle = open_authenticated(input, &trust, at, Limits::default())
                     .map_err(|e| Failure::from_coded(file.display(), &e))?;
-                let read = bundle.verify_remaining().map_err(|e| Failure::from_coded(file.display(), &e))?;
+                let read = bundle
+                    .verify_remaining()
+                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
                 let signers = bundle.signers().iter().map(ToString::to_string).collect();
-                let mut s = summary("verified", file, bundle.manifest(), &bundle.envelope().payload, signers);
+                let mut s = summary(
+                    "verified",
+                    file,
+                    bundle.manifest(),
+                    &bundle.envelope().payload,
+                    signers,
+                );
                 s.compressed_bytes = Some(read.compressed_bytes);
                 s.findings = Some(Vec::new());
                 print_summary(out, &s);
                 Ok(())
             }
             BundleCommand::Inspect { file } => {
-                let (envelope, manifest) =
-                    peek(open(file)?, Limits::default()).map_err(|e| Failure::could_not_run(e.code(), format!("{}: {e}", file.display())))?;
-                let signers = envelope.signatures.iter().map(|s| s.keyid.clone()).collect();
-                let mut s = summary("inspected (not verified)", file, &manifest, &envelope.payload, signers);
+                let (envelope, manifest) = peek(open(file)?, Limits::default()).map_err(|e| {
+                    Failure::could_not_run(e.code(), format!("{}: {e}", file.display()))
+                })?;
+                let signers = envelope
+                    .signatures
+                    .iter()
+                    .map(|s| s.keyid.clone())
+                    .collect();
+                let mut s = summary(
+                    "inspected (not verified)",
+                    file,
+                    &manifest,
+                    &envelope.payload,
+                    signers,
+                );
                 s.verified = Some(false);
                 print_summary(out, &s);
                 Ok(())
             }
-            BundleCommand::Extract { file, trust_root, at, to } => {
+            BundleCommand::Extract {
+                file,
+                trust_root,
+                at,
+                to,
+            } => {
                 let at = check_time(at.as_deref())?;
                 let trust = load_trust_root(trust_root.as_deref(), at)?;
                 let mut bundle = open_authenticated(open(file)?, &trust, at, Limits::default())
                     .map_err(|e| Failure::from_coded(file.display(), &e))?;
-                let done = extract::extract(&mut bundle, to).map_err(|e| Failure::from_coded(file.display(), &e))?;
+                let done = extract::extract(&mut bundle, to)
+                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
                 #[derive(Serialize)]
                 struct Extracted {
                     status: &'static str,
@@ -295,7 +376,10 @@ impl BundleArgs {
                 if out.json {
                     out.json(&report);
                 } else {
-                    out.line(format!("extracted {} entries ({} bytes) to {}", report.entries, report.bytes, report.to));
+                    out.line(format!(
+                        "extracted {} entries ({} bytes) to {}",
+                        report.entries, report.bytes, report.to
+                    ));
                 }
                 Ok(())
             }

@@ -91,7 +91,10 @@ mod header_tests {
         t.set_device_minor(0).unwrap();
         t.set_entry_type(tar::EntryType::Regular);
         t.set_cksum();
-        assert_eq!(t.as_bytes(), &canonical_header("advisories/osv/a.json", 1234).unwrap());
+        assert_eq!(
+            t.as_bytes(),
+            &canonical_header("advisories/osv/a.json", 1234).unwrap()
+        );
         let long = format!("{}/{}", "p".repeat(120), "n".repeat(90));
         let h = canonical_header(&long, 0).unwrap();
         assert_eq!(
