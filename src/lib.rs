@@ -5,6 +5,7 @@
 //! - keys, signing, DSSE: [`crypto`]
 //! - trust roots, roles, thresholds and rotation: [`trust`]
 //! - evidence bundles (create, verify, inspect, extract; streaming reader for import): [`bundle`]
+//! - offline Sigstore bundle verification: [`sigstore::verify_bundle`]
 //!
 //! Every failure a user can see carries a stable kebab-case code through [`Coded`].
 
@@ -14,6 +15,7 @@ pub mod crypto;
 pub mod error;
 pub mod evidence;
 pub mod fsutil;
+pub mod sigstore;
 pub mod store;
 pub mod time;
 pub mod tlog;
