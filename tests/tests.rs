@@ -6,3 +6,4 @@ mod fingerprint;
 mod key;
 mod tlog;
 mod trust;
+mod vercmp;
