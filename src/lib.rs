@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod error;
 pub mod evidence;
 pub mod fsutil;
+pub mod proof;
 pub mod store;
 pub mod time;
 pub mod tlog;

@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod proof;
 pub mod store;
 pub mod tlog;
 pub mod trust;
@@ -50,6 +51,8 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
+    /// Prove whether a vulnerability is fixed in a package version; verify proofs.
+    Proof(proof::ProofArgs),
 }
 
 impl Cli {
@@ -73,6 +76,7 @@ impl Cli {
             Command::Trust(args) => args.run(&out),
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
+            Command::Proof(args) => args.run(&out),
         }
     }
 }

@@ -35,7 +35,12 @@ struct Claim {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -50,16 +55,23 @@ fn key_of(purl: &str) -> String {
 
 /// Whether an `affected[]` entry of a normalized advisory is about the subject's package.
 fn affects_subject(subject: &Subject, entry: &Value) -> bool {
-    if let Some(purl) = str_field(entry, "purl") {
-        if subject.source_packages.contains(&key_of(purl)) {
-            return true;
-        }
+    if let Some(purl) = str_field(entry, "purl")
+        && subject.source_packages.contains(&key_of(purl))
+    {
+        return true;
     }
-    let names: Vec<&str> = subject.source_packages.iter().map(|k| k.rsplit('/').next().unwrap_or(k)).collect();
-    let same_type = str_field(entry, "purl").is_none_or(|p| p.starts_with(&format!("pkg:{}/", subject.purl_type())));
+    let names: Vec<&str> = subject
+        .source_packages
+        .iter()
+        .map(|k| k.rsplit('/').next().unwrap_or(k))
+        .collect();
+    let same_type = str_field(entry, "purl")
+        .is_none_or(|p| p.starts_with(&format!("pkg:{}/", subject.purl_type())));
     same_type
         && (str_field(entry, "name").is_some_and(|n| names.contains(&n))
-            || strings(entry.get("binaries")).iter().any(|b| b == subject.name()))
+            || strings(entry.get("binaries"))
+                .iter()
+                .any(|b| b == subject.name()))
 }
 
 fn claims_of(subject: &Subject, row: &StoredRow) -> Vec<Claim> {
@@ -78,15 +90,25 @@ fn claims_of(subject: &Subject, row: &StoredRow) -> Vec<Claim> {
                     .and_then(Value::as_array)
                     .map(|rs| {
                         rs.iter()
-                            .filter(|range| !str_field(range, "kind").is_some_and(|k| k.eq_ignore_ascii_case("git")))
+                            .filter(|range| {
+                                !str_field(range, "kind")
+                                    .is_some_and(|k| k.eq_ignore_ascii_case("git"))
+                            })
                             .map(|range| {
                                 let mut intro = None;
                                 let mut fixed = None;
                                 let mut last = None;
-                                for ev in range.get("events").and_then(Value::as_array).into_iter().flatten() {
-                                    intro = intro.or(str_field(ev, "introduced").map(str::to_owned));
+                                for ev in range
+                                    .get("events")
+                                    .and_then(Value::as_array)
+                                    .into_iter()
+                                    .flatten()
+                                {
+                                    intro =
+                                        intro.or(str_field(ev, "introduced").map(str::to_owned));
                                     fixed = fixed.or(str_field(ev, "fixed").map(str::to_owned));
-                                    last = last.or(str_field(ev, "last_affected").map(str::to_owned));
+                                    last =
+                                        last.or(str_field(ev, "last_affected").map(str::to_owned));
                                 }
                                 (intro, fixed, last)
                             })
@@ -111,7 +133,10 @@ fn claims_of(subject: &Subject, row: &StoredRow) -> Vec<Claim> {
                 Claim {
                     release: Some(normalize_release(name)),
                     status: status.to_owned(),
-                    fixed: str_field(info, "fixed_version").map(str::to_owned).into_iter().collect(),
+                    fixed: str_field(info, "fixed_version")
+                        .map(str::to_owned)
+                        .into_iter()
+                        .collect(),
                     ranges: Vec::new(),
                 }
             })
@@ -130,8 +155,14 @@ fn claims_of(subject: &Subject, row: &StoredRow) -> Vec<Claim> {
     Vec::new()
 }
 
-fn item(subject: &Subject, row: &StoredRow, tier: Tier, supports: Verdict, confidence: f64, record_id: String, reason: String) -> EvidenceItem {
-    let _ = subject;
+fn item(
+    row: &StoredRow,
+    tier: Tier,
+    supports: Verdict,
+    confidence: f64,
+    record_id: String,
+    reason: String,
+) -> EvidenceItem {
     EvidenceItem {
         tier,
         supports,
@@ -154,28 +185,44 @@ fn cmp(subject: &Subject, a: &str, b: &str) -> Option<Ordering> {
 fn evaluate(subject: &Subject, claim: &Claim) -> Option<(Verdict, String)> {
     let v = subject.version.as_str();
     let status = claim.status.as_str();
-    if matches!(status, "not-affected" | "not_affected" | "known_not_affected") {
-        return Some((Verdict::NotAffected, "states the package is not affected".to_owned()));
+    if matches!(
+        status,
+        "not-affected" | "not_affected" | "known_not_affected"
+    ) {
+        return Some((
+            Verdict::NotAffected,
+            "states the package is not affected".to_owned(),
+        ));
     }
     // The Debian tracker writes fixed version "0" for "never affected in this release".
     if claim.fixed.iter().any(|f| f == "0") && !matches!(status, "affected" | "will-not-fix") {
-        return Some((Verdict::NotAffected, "fixed version is 0: the release never shipped the vulnerable code".to_owned()));
+        return Some((
+            Verdict::NotAffected,
+            "fixed version is 0: the release never shipped the vulnerable code".to_owned(),
+        ));
     }
     for (intro, fixed, last) in &claim.ranges {
-        let after_intro = intro.as_deref().is_none_or(|i| i == "0" || cmp(subject, v, i).is_some_and(Ordering::is_ge));
+        let after_intro = intro
+            .as_deref()
+            .is_none_or(|i| i == "0" || cmp(subject, v, i).is_some_and(Ordering::is_ge));
         if !after_intro {
             continue;
         }
         if let Some(f) = fixed {
             match cmp(subject, v, f)? {
-                Ordering::Less => return Some((Verdict::Affected, format!("installed {v} < fixed {f}"))),
+                Ordering::Less => {
+                    return Some((Verdict::Affected, format!("installed {v} < fixed {f}")));
+                }
                 _ => continue,
             }
         }
-        if let Some(l) = last {
-            if cmp(subject, v, l)?.is_le() {
-                return Some((Verdict::Affected, format!("installed {v} ≤ last affected {l}")));
-            }
+        if let Some(l) = last
+            && cmp(subject, v, l)?.is_le()
+        {
+            return Some((
+                Verdict::Affected,
+                format!("installed {v} ≤ last affected {l}"),
+            ));
         }
     }
     // The lowest fixed version of the claim (a distro advisory names one per release).
@@ -193,8 +240,13 @@ fn evaluate(subject: &Subject, claim: &Claim) -> Option<(Verdict, String)> {
             Ordering::Less => (Verdict::Affected, format!("installed {v} < fixed {f}")),
             _ => (Verdict::Fixed, format!("fixed in {f}; installed {v} ≥ it")),
         }),
-        ("affected" | "will-not-fix" | "known_affected", None) if claim.ranges.is_empty() || !claim.ranges.iter().any(|r| r.1.is_some()) => {
-            Some((Verdict::Affected, format!("states the package is {status} with no fixed version")))
+        ("affected" | "will-not-fix" | "known_affected", None)
+            if claim.ranges.is_empty() || !claim.ranges.iter().any(|r| r.1.is_some()) =>
+        {
+            Some((
+                Verdict::Affected,
+                format!("states the package is {status} with no fixed version"),
+            ))
         }
         _ => None,
     }
@@ -204,17 +256,21 @@ fn evaluate(subject: &Subject, claim: &Claim) -> Option<(Verdict, String)> {
 pub fn advisory_items(subject: &Subject, rows: &[StoredRow]) -> Vec<EvidenceItem> {
     let mut out = Vec::new();
     for row in rows {
-        let id = str_field(&row.record, "id").unwrap_or_else(|| row.key.last().map_or("", String::as_str)).to_owned();
+        let id = str_field(&row.record, "id")
+            .unwrap_or_else(|| row.key.last().map_or("", String::as_str))
+            .to_owned();
         for claim in claims_of(subject, row) {
-            if let (Some(want), Some(have)) = (&subject.release, &claim.release) {
-                if want != have {
-                    continue;
-                }
+            if let (Some(want), Some(have)) = (&subject.release, &claim.release)
+                && want != have
+            {
+                continue;
             }
             if let Some((verdict, why)) = evaluate(subject, &claim) {
-                let release = claim.release.as_deref().map_or(String::new(), |r| format!(" for {r}"));
+                let release = claim
+                    .release
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(" for {r}"));
                 out.push(item(
-                    subject,
                     row,
                     Tier::Advisory,
                     verdict,
@@ -236,32 +292,45 @@ pub fn changelog_items(subject: &Subject, rows: &[StoredRow]) -> Vec<EvidenceIte
     let mut fixed = Vec::new();
     let mut later = Vec::new();
     for row in rows {
-        let Some(version) = str_field(&row.record, "version") else { continue };
+        let Some(version) = str_field(&row.record, "version") else {
+            continue;
+        };
         let class = str_field(&row.record, "classification").unwrap_or("fix");
         if class == "test-only" {
             continue;
         }
-        let Some(order) = cmp(subject, version, v) else { continue };
-        let id = format!("{} {version}", row.key.get(1).map_or("", |p| p.rsplit('/').next().unwrap_or(p)));
+        let Some(order) = cmp(subject, version, v) else {
+            continue;
+        };
+        let id = format!(
+            "{} {version}",
+            row.key
+                .get(1)
+                .map_or("", |p| p.rsplit('/').next().unwrap_or(p))
+        );
         if order.is_le() {
             fixed.push(item(
-                subject,
                 row,
                 Tier::Changelog,
                 Verdict::Fixed,
                 CHANGELOG_CONFIDENCE,
                 id,
-                format!("changelog entry {version} names {} as fixed; installed {v} ≥ it", subject.vulnerability),
+                format!(
+                    "changelog entry {version} names {} as fixed; installed {v} ≥ it",
+                    subject.vulnerability
+                ),
             ));
         } else {
             later.push(item(
-                subject,
                 row,
                 Tier::Changelog,
                 Verdict::Affected,
                 CHANGELOG_CONFIDENCE,
                 id,
-                format!("only changelog entry {version}, later than installed {v}, names {}", subject.vulnerability),
+                format!(
+                    "only changelog entry {version}, later than installed {v}, names {}",
+                    subject.vulnerability
+                ),
             ));
         }
     }
@@ -271,37 +340,55 @@ pub fn changelog_items(subject: &Subject, rows: &[StoredRow]) -> Vec<EvidenceIte
 /// Evidence items from patch rows. A patch counts when it belongs to a source package version
 /// at or below the installed one (`version` in the record); its HunkSig raises it to 0.90 when
 /// an independent patch (another package or origin) for the same vulnerability has the same one.
-pub fn patch_items(subject: &Subject, rows: &[StoredRow], all_for_vuln: &[StoredRow]) -> Vec<EvidenceItem> {
+pub fn patch_items(
+    subject: &Subject,
+    rows: &[StoredRow],
+    all_for_vuln: &[StoredRow],
+) -> Vec<EvidenceItem> {
     let v = subject.version.as_str();
     let mut out = Vec::new();
     for row in rows {
-        let path = str_field(&row.record, "path").unwrap_or(&row.source.entry).to_owned();
-        let Some(version) = str_field(&row.record, "version") else { continue };
-        let Some(order) = cmp(subject, version, v) else { continue };
+        let path = str_field(&row.record, "path")
+            .unwrap_or(&row.source.entry)
+            .to_owned();
+        let Some(version) = str_field(&row.record, "version") else {
+            continue;
+        };
+        let Some(order) = cmp(subject, version, v) else {
+            continue;
+        };
         if order.is_gt() {
             continue;
         }
-        let sig = str_field(&row.record, "patch_hunksig").or_else(|| str_field(&row.record, "hunksig"));
+        let sig =
+            str_field(&row.record, "patch_hunksig").or_else(|| str_field(&row.record, "hunksig"));
         let independent = sig.is_some_and(|s| {
             all_for_vuln.iter().any(|other| {
                 other.source.sha256 != row.source.sha256
                     && other.key.get(1) != row.key.get(1)
-                    && (str_field(&other.record, "patch_hunksig").or_else(|| str_field(&other.record, "hunksig")) == Some(s))
+                    && (str_field(&other.record, "patch_hunksig")
+                        .or_else(|| str_field(&other.record, "hunksig"))
+                        == Some(s))
             })
         });
         let (confidence, how) = if independent {
-            (PATCH_HUNKSIG_CONFIDENCE, "and its HunkSig matches an independent fix")
+            (
+                PATCH_HUNKSIG_CONFIDENCE,
+                "and its HunkSig matches an independent fix",
+            )
         } else {
             (PATCH_HEADER_CONFIDENCE, "by its header")
         };
         out.push(item(
-            subject,
             row,
             Tier::Patch,
             Verdict::Fixed,
             confidence,
             path.clone(),
-            format!("patch {path} in source version {version} (≤ installed {v}) fixes {} {how}", subject.vulnerability),
+            format!(
+                "patch {path} in source version {version} (≤ installed {v}) fixes {} {how}",
+                subject.vulnerability
+            ),
         ));
     }
     out

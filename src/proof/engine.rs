@@ -23,12 +23,19 @@ pub trait EvidenceSource {
     ///
     /// # Errors
     /// A store error.
-    fn advisories_for_vulnerability(&self, vulnerability: &str) -> Result<Vec<StoredRow>, StoreError>;
+    fn advisories_for_vulnerability(
+        &self,
+        vulnerability: &str,
+    ) -> Result<Vec<StoredRow>, StoreError>;
     /// Changelog rows for (vulnerability, source package key).
     ///
     /// # Errors
     /// A store error.
-    fn changelog_mentions(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError>;
+    fn changelog_mentions(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError>;
     /// Patch rows for the vulnerability, any package.
     ///
     /// # Errors
@@ -50,10 +57,17 @@ impl EvidenceSource for Snapshot {
     fn advisories(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError> {
         Snapshot::advisories(self, vulnerability, package)
     }
-    fn advisories_for_vulnerability(&self, vulnerability: &str) -> Result<Vec<StoredRow>, StoreError> {
+    fn advisories_for_vulnerability(
+        &self,
+        vulnerability: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
         Snapshot::advisories_for_vulnerability(self, vulnerability)
     }
-    fn changelog_mentions(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError> {
+    fn changelog_mentions(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
         Snapshot::changelog_mentions(self, vulnerability, package)
     }
     fn patches(&self, vulnerability: &str) -> Result<Vec<StoredRow>, StoreError> {
@@ -143,7 +157,9 @@ pub fn prove(
 
     // Binary → source package: advisories that list the subject's binary name.
     for row in source.advisories_for_vulnerability(&vuln)? {
-        let Some(package) = row.key.get(1) else { continue };
+        let Some(package) = row.key.get(1) else {
+            continue;
+        };
         let binaries_mention = |v: &serde_json::Value| {
             v.get("binaries")
                 .and_then(serde_json::Value::as_array)
@@ -175,7 +191,11 @@ pub fn prove(
     let all_patches = source.patches(&vuln)?;
     let ours: Vec<StoredRow> = all_patches
         .iter()
-        .filter(|r| r.key.get(1).is_some_and(|p| subject.source_packages.contains(p)))
+        .filter(|r| {
+            r.key
+                .get(1)
+                .is_some_and(|p| subject.source_packages.contains(p))
+        })
         .cloned()
         .collect();
     items.extend(claims::patch_items(&subject, &ours, &all_patches));
@@ -201,11 +221,29 @@ pub fn prove(
 #[must_use]
 pub fn decide(subject: Subject, mut items: Vec<EvidenceItem>) -> ProofBlob {
     items.sort_by(|a, b| {
-        (a.tier, b.confidence.total_cmp(&a.confidence), &a.record_id, &a.raw_digest, &a.reason)
-            .cmp(&(b.tier, a.confidence.total_cmp(&b.confidence), &b.record_id, &b.raw_digest, &b.reason))
+        (
+            a.tier,
+            b.confidence.total_cmp(&a.confidence),
+            &a.record_id,
+            &a.raw_digest,
+            &a.reason,
+        )
+            .cmp(&(
+                b.tier,
+                a.confidence.total_cmp(&b.confidence),
+                &b.record_id,
+                &b.raw_digest,
+                &b.reason,
+            ))
     });
     items.dedup_by(|a, b| a == b);
-    let strength = |v: Verdict| items.iter().filter(|i| i.supports == v).map(|i| i.confidence).fold(0.0, f64::max);
+    let strength = |v: Verdict| {
+        items
+            .iter()
+            .filter(|i| i.supports == v)
+            .map(|i| i.confidence)
+            .fold(0.0, f64::max)
+    };
     let mut verdict = Verdict::Unknown;
     let mut best = 0.0;
     for v in [Verdict::Affected, Verdict::NotAffected, Verdict::Fixed] {
@@ -215,7 +253,8 @@ pub fn decide(subject: Subject, mut items: Vec<EvidenceItem>) -> ProofBlob {
             verdict = v;
         }
     }
-    let (evidence, conflicts): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.supports == verdict);
+    let (evidence, conflicts): (Vec<_>, Vec<_>) =
+        items.into_iter().partition(|i| i.supports == verdict);
     let tiers: BTreeSet<Tier> = evidence.iter().map(|i| i.tier).collect();
     let confidence = if verdict == Verdict::Unknown {
         0.0
@@ -225,7 +264,11 @@ pub fn decide(subject: Subject, mut items: Vec<EvidenceItem>) -> ProofBlob {
     let method = if tiers.is_empty() {
         "none".to_owned()
     } else {
-        tiers.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("+")
+        tiers
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
     };
     ProofBlob {
         format: FORMAT.to_owned(),

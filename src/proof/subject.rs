@@ -122,7 +122,9 @@ pub fn normalize_vulnerability(id: &str) -> Result<String, SubjectError> {
     let upper = id.trim().to_ascii_uppercase();
     let ok = upper.len() <= 64
         && upper.contains('-')
-        && upper.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b':');
+        && upper
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b':');
     if ok {
         // GHSA ids are lower-case in their own alphabet after the prefix.
         if let Some(rest) = upper.strip_prefix("GHSA-") {
@@ -141,13 +143,21 @@ impl Subject {
     /// [`SubjectError`] naming the purl or id.
     pub fn new(vulnerability: &str, purl: &str) -> Result<Self, SubjectError> {
         let vulnerability = normalize_vulnerability(vulnerability)?;
-        let parsed = PackageUrl::from_str(purl)
-            .map_err(|e| SubjectError::BadPurl { purl: purl.to_owned(), reason: e.to_string() })?;
-        let version = parsed.version().ok_or_else(|| SubjectError::NoVersion(purl.to_owned()))?.to_owned();
+        let parsed = PackageUrl::from_str(purl).map_err(|e| SubjectError::BadPurl {
+            purl: purl.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let version = parsed
+            .version()
+            .ok_or_else(|| SubjectError::NoVersion(purl.to_owned()))?
+            .to_owned();
         let scheme = scheme_for(parsed.ty());
         scheme
             .validate(&version)
-            .map_err(|e| SubjectError::BadVersion { purl: purl.to_owned(), reason: e.to_string() })?;
+            .map_err(|e| SubjectError::BadVersion {
+                purl: purl.to_owned(),
+                reason: e.to_string(),
+            })?;
         let key = |name: &str| match parsed.namespace() {
             Some(ns) => format!("pkg:{}/{}/{}", parsed.ty(), ns, name),
             None => format!("pkg:{}/{}", parsed.ty(), name),
@@ -194,7 +204,10 @@ impl Subject {
     /// The purl type (`deb`, `rpm`, …).
     #[must_use]
     pub fn purl_type(&self) -> &str {
-        self.package.strip_prefix("pkg:").and_then(|r| r.split('/').next()).unwrap_or_default()
+        self.package
+            .strip_prefix("pkg:")
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_default()
     }
 
     /// The bare package name.
@@ -220,12 +233,18 @@ mod tests {
         assert_eq!(s.version, "7.88.1-10+deb12u5");
         assert_eq!(s.scheme, "deb");
         assert_eq!(s.release.as_deref(), Some("bookworm"));
-        assert_eq!(s.source_packages, vec!["pkg:deb/debian/libcurl4", "pkg:deb/debian/curl"]);
+        assert_eq!(
+            s.source_packages,
+            vec!["pkg:deb/debian/libcurl4", "pkg:deb/debian/curl"]
+        );
     }
 
     #[test]
     fn refuses_versionless_and_invalid() {
-        assert!(matches!(Subject::new("CVE-2024-1", "pkg:deb/debian/curl"), Err(SubjectError::NoVersion(_))));
+        assert!(matches!(
+            Subject::new("CVE-2024-1", "pkg:deb/debian/curl"),
+            Err(SubjectError::NoVersion(_))
+        ));
         assert!(Subject::new("not an id", "pkg:deb/debian/curl@1").is_err());
         assert!(Subject::new("CVE-2024-1", "curl@1").is_err());
         assert!(matches!(
