@@ -17,6 +17,7 @@ pub mod store;
 pub mod time;
 pub mod tlog;
 pub mod trust;
+pub mod vex;
 
 pub use bundle_format;
 pub use error::{Coded, FailureClass};

@@ -11,6 +11,7 @@ pub mod proof;
 pub mod store;
 pub mod tlog;
 pub mod trust;
+pub mod vex;
 
 use clap::{Parser, Subcommand};
 
@@ -53,6 +54,8 @@ pub enum Command {
     Fingerprint(fingerprint::FingerprintArgs),
     /// Prove whether a vulnerability is fixed in a package version; verify proofs.
     Proof(proof::ProofArgs),
+    /// Write OpenVEX for scanner findings, each statement carrying a proof.
+    Vex(vex::VexArgs),
 }
 
 impl Cli {
@@ -77,6 +80,7 @@ impl Cli {
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
             Command::Proof(args) => args.run(&out),
+            Command::Vex(args) => args.run(&out),
         }
     }
 }
