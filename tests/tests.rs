@@ -4,6 +4,7 @@ mod common;
 mod evidence_scan;
 mod fingerprint;
 mod key;
+mod sigstore;
 mod tlog;
 mod trust;
 mod vercmp;

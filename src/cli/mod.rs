@@ -8,6 +8,7 @@ pub mod fingerprint;
 pub mod key;
 pub mod outcome;
 pub mod proof;
+pub mod sigstore;
 pub mod store;
 pub mod tlog;
 pub mod trust;
@@ -56,6 +57,8 @@ pub enum Command {
     Proof(proof::ProofArgs),
     /// Write OpenVEX for scanner findings, each statement carrying a proof.
     Vex(vex::VexArgs),
+    /// Verify Sigstore bundles offline against a trusted_root.json.
+    Sigstore(sigstore::SigstoreArgs),
 }
 
 impl Cli {
@@ -72,6 +75,7 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Sigstore(args) => args.run(&out),
             Command::Evidence(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
