@@ -1,6 +1,7 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod bundle;
 pub mod common;
 pub mod dsse;
 pub mod evidence;
@@ -57,6 +58,8 @@ pub enum Command {
     Proof(proof::ProofArgs),
     /// Write OpenVEX for scanner findings, each statement carrying a proof.
     Vex(vex::VexArgs),
+    /// Evidence bundles: create, verify, inspect, extract.
+    Bundle(bundle::BundleArgs),
     /// Verify Sigstore bundles offline against a trusted_root.json.
     Sigstore(sigstore::SigstoreArgs),
 }
@@ -85,6 +88,7 @@ impl Cli {
             Command::Fingerprint(args) => args.run(&out),
             Command::Proof(args) => args.run(&out),
             Command::Vex(args) => args.run(&out),
+            Command::Bundle(args) => args.run(&out),
         }
     }
 }
