@@ -169,31 +169,34 @@ pub fn collect<R: TileReader>(
     }
     let nodes = TileNodes::new(reader, source_size);
     let mut needed: BTreeSet<(u8, u64)> = BTreeSet::new();
-    let recording = Recorder {
-        inner: &nodes,
-        seen: std::cell::RefCell::new(&mut needed),
-    };
-    for &i in indexes {
-        merkle::inclusion_proof(&recording, i, size).map_err(|e| match e {
-            ProofError::MissingNode { .. } => missing(e),
-            other => TlogError::InclusionInvalid {
-                index: i,
-                size,
-                reason: other.to_string(),
-            },
-        })?;
-        recording.node(0, i).map_err(missing)?;
+    {
+        let recording = Recorder {
+            inner: &nodes,
+            seen: std::cell::RefCell::new(&mut needed),
+        };
+        for &i in indexes {
+            merkle::inclusion_proof(&recording, i, size).map_err(|e| match e {
+                ProofError::MissingNode { .. } => missing(e),
+                other => TlogError::InclusionInvalid {
+                    index: i,
+                    size,
+                    reason: other.to_string(),
+                },
+            })?;
+            recording.node(0, i).map_err(missing)?;
+        }
+        if let Some(m) = old_size.filter(|&m| m > 0) {
+            merkle::consistency_proof(&recording, m, size).map_err(|e| {
+                TlogError::Inconsistent {
+                    origin: String::new(),
+                    old_size: m,
+                    size,
+                    reason: e.to_string(),
+                }
+            })?;
+        }
+        merkle::root_from_source(&recording, size).map_err(missing)?;
     }
-    if let Some(m) = old_size.filter(|&m| m > 0) {
-        merkle::consistency_proof(&recording, m, size).map_err(|e| TlogError::Inconsistent {
-            origin: String::new(),
-            old_size: m,
-            size,
-            reason: e.to_string(),
-        })?;
-    }
-    merkle::root_from_source(&recording, size).map_err(missing)?;
-    drop(recording);
     let mut out = MemTiles::default();
     for (level, index) in needed {
         let w = tiles::tile_width(level, index, size);
@@ -265,10 +268,10 @@ pub fn extract(
         })
     };
     write("checkpoint", &note_bytes)?;
-    if let Some(m) = old_size {
-        if let Ok(old) = std::fs::read(log.dir().join(format!("checkpoints/{m}"))) {
-            write("old-checkpoint", &old)?;
-        }
+    if let Some(old) =
+        old_size.and_then(|m| std::fs::read(log.dir().join(format!("checkpoints/{m}"))).ok())
+    {
+        write("old-checkpoint", &old)?;
     }
     let mut bytes = 0;
     for (path, data) in &tiles.tiles {
