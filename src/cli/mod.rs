@@ -1,6 +1,7 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod bundle;
 pub mod common;
 pub mod dsse;
 pub mod evidence;
@@ -51,6 +52,8 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
+    /// Evidence bundles: create, verify, inspect, extract.
+    Bundle(bundle::BundleArgs),
     /// Verify Sigstore bundles offline against a trusted_root.json.
     Sigstore(sigstore::SigstoreArgs),
 }
@@ -77,6 +80,7 @@ impl Cli {
             Command::Trust(args) => args.run(&out),
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
+            Command::Bundle(args) => args.run(&out),
         }
     }
 }
