@@ -393,3 +393,61 @@ pub fn patch_items(
     }
     out
 }
+
+/// Evidence items from matching a binary against the fingerprint rows of the subject's
+/// packages: a function closer to the fixed build supports `fixed`, closer to the vulnerable
+/// build supports `affected`, with the matcher's confidence (TLSH 0.75–0.85, insn-hash
+/// 0.55–0.75). Undetermined matches yield nothing.
+pub fn binary_items(
+    subject: &Subject,
+    rows: &[StoredRow],
+    binary: &crate::binary::record::FingerprintedBinary,
+) -> Vec<EvidenceItem> {
+    use crate::binary::record::{self, FingerprintRecord, Verdict as Match};
+    let mut out = Vec::new();
+    for row in rows {
+        if !row
+            .key
+            .get(1)
+            .is_some_and(|p| subject.source_packages.contains(p))
+        {
+            continue;
+        }
+        let Ok(rec) = serde_json::from_value::<FingerprintRecord>(row.record.clone()) else {
+            continue;
+        };
+        if rec.validate().is_err() {
+            continue;
+        }
+        for m in record::match_records(binary, std::slice::from_ref(&rec)) {
+            let supports = match m.verdict {
+                Match::Fixed => Verdict::Fixed,
+                Match::Vulnerable => Verdict::Affected,
+                Match::Undetermined => continue,
+            };
+            let distances = format!(
+                "distance to vulnerable {}, to fixed {}",
+                m.distance_vulnerable
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                m.distance_fixed
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string())
+            );
+            out.push(item(
+                row,
+                Tier::Binary,
+                supports,
+                (m.confidence * 100.0).round() / 100.0,
+                format!("{} ({})", m.function, m.architecture),
+                format!(
+                    "function {} ({}, {}) in binary sha256:{} is closer to the {} build: {distances}",
+                    m.function,
+                    m.architecture,
+                    m.method.name(),
+                    binary.sha256,
+                    if supports == Verdict::Fixed { "fixed" } else { "vulnerable" }
+                ),
+            ));
+        }
+    }
+    out
+}

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::blob::{ChannelState, EvidenceItem, FORMAT, ProofBlob, StoreState, Tier, Verdict};
 use super::claims;
 use super::subject::{Subject, SubjectError};
+use crate::binary::record::FingerprintedBinary;
 use crate::error::{Coded, FailureClass};
 use crate::store::StoreError;
 use crate::store::query::{Snapshot, StoredRow};
@@ -142,15 +143,15 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Builds the proof for `request` from `source`; `binary_items` are tier-4 items the caller
-/// computed by matching a binary against the fingerprints (see `fingerprint match`).
+/// Builds the proof for `request` from `source`. With `binary` (an installed binary's
+/// fingerprints), tier 4 matches it against the fingerprint records of the subject's packages.
 ///
 /// # Errors
 /// [`ProofError`] for an invalid subject or an unreadable store.
 pub fn prove(
     source: &dyn EvidenceSource,
     request: &ProofRequest,
-    binary: Option<(String, Vec<EvidenceItem>)>,
+    binary: Option<&FingerprintedBinary>,
 ) -> Result<ProofBlob, ProofError> {
     let mut subject = Subject::new(&request.vulnerability, &request.purl)?;
     let vuln = subject.vulnerability.clone();
@@ -199,9 +200,10 @@ pub fn prove(
         .cloned()
         .collect();
     items.extend(claims::patch_items(&subject, &ours, &all_patches));
-    if let Some((digest, binary_items)) = binary {
-        subject.binary = Some(digest);
-        items.extend(binary_items);
+    if let Some(binary) = binary {
+        subject.binary = Some(format!("sha256:{}", binary.sha256));
+        let rows = source.fingerprints(&vuln)?;
+        items.extend(claims::binary_items(&subject, &rows, binary));
     }
 
     let mut blob = decide(subject, items);
