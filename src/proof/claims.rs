@@ -252,6 +252,50 @@ fn evaluate(subject: &Subject, claim: &Claim) -> Option<(Verdict, String)> {
     }
 }
 
+/// Replaces a compact OSV or CSAF advisory row (one without per-package `affected` detail)
+/// by the normalized advisory parsed from its raw document, so release and range information
+/// is never lost. The raw bytes are re-hashed first: a row whose source does not hash to its
+/// digest is kept as it is and cannot gain detail.
+///
+/// # Errors
+/// A store error.
+pub fn normalize_advisory_row(
+    source: &dyn super::engine::EvidenceSource,
+    vulnerability: &str,
+    mut row: StoredRow,
+) -> Result<StoredRow, crate::store::StoreError> {
+    let compact_format =
+        str_field(&row.record, "source_format").filter(|f| matches!(*f, "osv" | "csaf"));
+    if row.record.get("affected").is_some() || compact_format.is_none() {
+        return Ok(row);
+    }
+    let Some(raw) = source.raw(&row.source.sha256)? else {
+        return Ok(row);
+    };
+    if bundle_format::Digest::sha256(&raw).hex() != row.source.sha256 {
+        return Ok(row);
+    }
+    let limits = crate::evidence::advisory::Limits::default();
+    let Ok(doc) = crate::evidence::advisory::parse(&raw, &limits) else {
+        return Ok(row);
+    };
+    let affected: Vec<Value> = doc
+        .advisories
+        .iter()
+        .filter(|a| {
+            a.id == vulnerability
+                || a.cve_ids.iter().any(|c| c == vulnerability)
+                || a.aliases.iter().any(|c| c == vulnerability)
+        })
+        .flat_map(|a| a.affected.iter())
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    if !affected.is_empty() {
+        row.record["affected"] = Value::Array(affected);
+    }
+    Ok(row)
+}
+
 /// Evidence items from advisory rows.
 pub fn advisory_items(subject: &Subject, rows: &[StoredRow]) -> Vec<EvidenceItem> {
     let mut out = Vec::new();

@@ -52,6 +52,11 @@ pub trait EvidenceSource {
     /// # Errors
     /// A store error.
     fn heads(&self) -> Result<Vec<ChannelState>, StoreError>;
+    /// Raw evidence bytes by lowercase hex SHA-256.
+    ///
+    /// # Errors
+    /// A store error.
+    fn raw(&self, sha256_hex: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 impl EvidenceSource for Snapshot {
@@ -88,6 +93,12 @@ impl EvidenceSource for Snapshot {
                 bundle: head.bundle.clone(),
             })
             .collect())
+    }
+    fn raw(&self, sha256_hex: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match format!("sha256:{sha256_hex}").parse::<bundle_format::Digest>() {
+            Ok(d) => Snapshot::raw(self, &d),
+            Err(_) => Ok(None),
+        }
     }
 }
 
@@ -184,7 +195,8 @@ pub fn prove(
             .advisories(&vuln, &package)?
             .into_iter()
             .filter(|r| seen_rows.insert((r.source.sha256.clone(), r.key.clone())))
-            .collect();
+            .map(|r| claims::normalize_advisory_row(source, &vuln, r))
+            .collect::<Result<_, _>>()?;
         items.extend(claims::advisory_items(&subject, &rows));
         let mentions = source.changelog_mentions(&vuln, &package)?;
         items.extend(claims::changelog_items(&subject, &mentions));
