@@ -215,7 +215,12 @@ mod tests {
 
     fn test_log(seed: u8) -> TestLog {
         let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
-        let spki = key.verifying_key().to_public_key_der().unwrap().as_bytes().to_vec();
+        let spki = key
+            .verifying_key()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
         let id = sha2::Sha256::digest(&spki).into();
         TestLog { key, spki, id }
     }
@@ -275,7 +280,10 @@ mod tests {
         signed_by_log(&note("b.example", &b), &entry_for(&b), log_b).unwrap();
         // ... but not for an entry in log A, although B is a trusted log.
         let err = signed_by_log(&note("a.example", &b), &entry_for(&a), log_a).unwrap_err();
-        assert!(err.contains("no valid signature by the entry's log"), "{err}");
+        assert!(
+            err.contains("no valid signature by the entry's log"),
+            "{err}"
+        );
         signed_by_log(&note("a.example", &a), &entry_for(&a), log_a).unwrap();
     }
 
