@@ -57,6 +57,7 @@ fn prove_all(
         b
     });
     let next = AtomicUsize::new(0);
+    let latencies = std::sync::Mutex::new(Vec::with_capacity(findings.len()));
     let mut results: Vec<Option<Result<ProofBlob, String>>> = vec![None; findings.len()];
     let chunks: Vec<Vec<Proved>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
@@ -93,6 +94,18 @@ fn prove_all(
     })?;
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    let mut lat = latencies.into_inner().expect("no poisoned lock");
+    if !lat.is_empty() {
+        lat.sort();
+        let pick = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
+        out.debug(format!(
+            "proof latency over {} proofs ({jobs} worker(s)): p50 {:?}, p99 {:?}, max {:?}",
+            lat.len(),
+            pick(0.50),
+            pick(0.99),
+            lat[lat.len() - 1]
+        ));
     }
     for (i, r) in chunks.into_iter().flatten() {
         results[i] = Some(r);
