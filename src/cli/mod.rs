@@ -8,10 +8,12 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod proof;
 pub mod sigstore;
 pub mod store;
 pub mod tlog;
 pub mod trust;
+pub mod vex;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +54,10 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
+    /// Prove whether a vulnerability is fixed in a package version; verify proofs.
+    Proof(proof::ProofArgs),
+    /// Write OpenVEX for scanner findings, each statement carrying a proof.
+    Vex(vex::VexArgs),
     /// Evidence bundles: create, verify, inspect, extract.
     Bundle(bundle::BundleArgs),
     /// Verify Sigstore bundles offline against a trusted_root.json.
@@ -80,6 +86,8 @@ impl Cli {
             Command::Trust(args) => args.run(&out),
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
+            Command::Proof(args) => args.run(&out),
+            Command::Vex(args) => args.run(&out),
             Command::Bundle(args) => args.run(&out),
         }
     }
