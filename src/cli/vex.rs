@@ -57,7 +57,8 @@ fn prove_all(
         b
     });
     let next = AtomicUsize::new(0);
-    let latencies = std::sync::Mutex::new(Vec::with_capacity(findings.len()));
+    let latencies =
+        std::sync::Mutex::new(Vec::<std::time::Duration>::with_capacity(findings.len()));
     let mut results: Vec<Option<Result<ProofBlob, String>>> = vec![None; findings.len()];
     let chunks: Vec<Vec<Proved>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
@@ -75,10 +76,13 @@ fn prove_all(
                             purl: f.purl.clone(),
                             computed_at: None,
                         };
-                        done.push((
-                            i,
-                            prove(&snapshot, &request, None).map_err(|e| e.to_string()),
-                        ));
+                        let started = std::time::Instant::now();
+                        let proved = prove(&snapshot, &request, None).map_err(|e| e.to_string());
+                        latencies
+                            .lock()
+                            .expect("no poisoned lock")
+                            .push(started.elapsed());
+                        done.push((i, proved));
                         if let Some(b) = &bar {
                             b.inc(1);
                         }
