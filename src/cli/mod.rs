@@ -3,9 +3,11 @@
 
 pub mod common;
 pub mod dsse;
+pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod sigstore;
 pub mod store;
 pub mod tlog;
 pub mod trust;
@@ -35,6 +37,8 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Evidence: scan advisories, changelogs, patches and packages before packing; compare versions.
+    Evidence(evidence::EvidenceArgs),
     /// Inspect and maintain the evidence store.
     Store(store::StoreArgs),
     /// Generate and show signing keys.
@@ -47,6 +51,8 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
+    /// Verify Sigstore bundles offline against a trusted_root.json.
+    Sigstore(sigstore::SigstoreArgs),
 }
 
 impl Cli {
@@ -63,6 +69,8 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Sigstore(args) => args.run(&out),
+            Command::Evidence(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
