@@ -18,7 +18,8 @@ pub fn write(value: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(i.to_string().as_bytes());
             } else {
                 out.extend_from_slice(
-                    &bundle_format::canonical::to_canonical_vec(n).expect("finite JSON numbers canonicalize"),
+                    &bundle_format::canonical::to_canonical_vec(n)
+                        .expect("finite JSON numbers canonicalize"),
                 );
             }
         }
@@ -111,11 +112,17 @@ mod tests {
                 String::from_utf8(bundle_format::canonical::to_canonical_vec(&v).unwrap()).unwrap()
             );
         }
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/vectors/jcs/input");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/vectors/jcs/input");
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let bytes = std::fs::read(e.path()).unwrap();
             if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
-                assert_eq!(to_vec(&v), bundle_format::canonical::to_canonical_vec(&v).unwrap(), "{:?}", e.path());
+                assert_eq!(
+                    to_vec(&v),
+                    bundle_format::canonical::to_canonical_vec(&v).unwrap(),
+                    "{:?}",
+                    e.path()
+                );
             }
         }
     }

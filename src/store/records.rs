@@ -290,7 +290,11 @@ impl IndexRecord {
     ///
     /// # Errors
     /// [`KeyError`] if a key component is empty, has a NUL or is too long.
-    pub fn rows_with(&self, scope: (&str, &str), source_json: &[u8]) -> Result<Vec<EncodedRow>, KeyError> {
+    pub fn rows_with(
+        &self,
+        scope: (&str, &str),
+        source_json: &[u8],
+    ) -> Result<Vec<EncodedRow>, KeyError> {
         let (p, c) = scope;
         let row = |record: &Value| {
             let record = super::jcs::to_vec(record);
@@ -420,7 +424,11 @@ mod tests {
 
     #[test]
     fn fast_row_value_is_canonical_row() {
-        let source = Source { entry: "a/b".into(), kind: EntryKind::Advisory, sha256: "00".repeat(32) };
+        let source = Source {
+            entry: "a/b".into(),
+            kind: EntryKind::Advisory,
+            sha256: "00".repeat(32),
+        };
         let rec = IndexRecord::Advisory {
             vulnerability: "CVE-1".into(),
             package: "pkg:x/y".into(),
@@ -428,7 +436,13 @@ mod tests {
             record: serde_json::json!({"z": 1, "a": ["é", 2.5], "m": {"b": null, "a": true}}),
         };
         let rows = rec.rows(("p", "c"), &source).unwrap();
-        let expected = canonical(&Row { record: match &rec { IndexRecord::Advisory { record, .. } => record.clone(), _ => unreachable!() }, source });
+        let expected = canonical(&Row {
+            record: match &rec {
+                IndexRecord::Advisory { record, .. } => record.clone(),
+                _ => unreachable!(),
+            },
+            source,
+        });
         assert_eq!(rows[0].value, expected);
         bundle_format::canonical::parse_canonical(&rows[0].value).unwrap();
     }
