@@ -3,8 +3,10 @@
 mod common;
 mod evidence_scan;
 mod fingerprint;
+mod import;
 mod key;
 mod sigstore;
+mod store;
 mod tlog;
 mod trust;
 mod vercmp;
