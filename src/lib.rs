@@ -8,6 +8,7 @@
 //! Every failure a user can see carries a stable kebab-case code through [`Coded`].
 
 pub mod crypto;
+pub mod delta;
 pub mod error;
 pub mod time;
 pub mod trust;

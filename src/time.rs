@@ -47,8 +47,14 @@ mod tests {
     #[test]
     fn durations_and_instants() {
         let t = parse_instant("2026-01-31T00:00:00Z").unwrap();
-        assert_eq!(format_instant(add(t, parse_duration("1mo").unwrap()).unwrap()), "2026-02-28T00:00:00Z");
-        assert_eq!(format_instant(add(t, parse_duration("365d").unwrap()).unwrap()), "2027-01-31T00:00:00Z");
+        assert_eq!(
+            format_instant(add(t, parse_duration("1mo").unwrap()).unwrap()),
+            "2026-02-28T00:00:00Z"
+        );
+        assert_eq!(
+            format_instant(add(t, parse_duration("365d").unwrap()).unwrap()),
+            "2027-01-31T00:00:00Z"
+        );
         assert!(parse_instant("yesterday").is_err());
         assert!(parse_duration("forever").is_err());
     }

@@ -81,7 +81,9 @@ pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
 ///
 /// # Errors
 /// As [`parse_canonical`], or [`CanonicalError::Parse`] if the value does not fit `T`.
-pub fn from_canonical_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CanonicalError> {
+pub fn from_canonical_slice<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, CanonicalError> {
     let value = parse_canonical(bytes)?;
     serde_json::from_value(value).map_err(|e| CanonicalError::Parse(e.to_string()))
 }
@@ -90,7 +92,9 @@ pub fn from_canonical_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Res
 ///
 /// # Errors
 /// As [`parse_strict`], or [`CanonicalError::Parse`] if the value does not fit `T`.
-pub fn from_strict_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CanonicalError> {
+pub fn from_strict_slice<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, CanonicalError> {
     let value = parse_strict(bytes)?;
     serde_json::from_value(value).map_err(|e| CanonicalError::Parse(e.to_string()))
 }
@@ -116,7 +120,9 @@ impl StrictVisitor {
         if self.depth >= MAX_DEPTH {
             return Err(E::custom(format!("nesting deeper than {MAX_DEPTH} levels")));
         }
-        Ok(StrictSeed { depth: self.depth + 1 })
+        Ok(StrictSeed {
+            depth: self.depth + 1,
+        })
     }
 }
 

@@ -37,7 +37,10 @@ impl DigestAlgorithm {
             Self::Sha256 => sha2::Sha256::digest(data).into(),
             Self::Blake3 => *blake3::hash(data).as_bytes(),
         };
-        Digest { algorithm: self, bytes }
+        Digest {
+            algorithm: self,
+            bytes,
+        }
     }
 }
 
@@ -53,7 +56,9 @@ pub struct Digest {
 #[non_exhaustive]
 pub enum DigestParseError {
     /// The text has no `algorithm:` prefix.
-    #[error("digest {0:?}: expected `sha256:<64 hex>` or `blake3:<64 hex>`, found no algorithm prefix")]
+    #[error(
+        "digest {0:?}: expected `sha256:<64 hex>` or `blake3:<64 hex>`, found no algorithm prefix"
+    )]
     MissingAlgorithm(String),
     /// The prefix names an algorithm we do not support.
     #[error("digest {0:?}: unknown algorithm, expected `sha256` or `blake3`")]
@@ -173,7 +178,9 @@ pub struct DualHasher {
 
 impl fmt::Debug for DualHasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DualHasher").field("size", &self.size).finish_non_exhaustive()
+        f.debug_struct("DualHasher")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
     }
 }
 

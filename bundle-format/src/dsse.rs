@@ -106,7 +106,11 @@ impl Envelope {
     /// An unsigned envelope.
     #[must_use]
     pub fn new(payload_type: impl Into<String>, payload: Vec<u8>) -> Self {
-        Self { payload_type: payload_type.into(), payload, signatures: Vec::new() }
+        Self {
+            payload_type: payload_type.into(),
+            payload,
+            signatures: Vec::new(),
+        }
     }
 
     /// The bytes every signature covers.
@@ -144,9 +148,18 @@ impl Envelope {
         let signatures = wire
             .signatures
             .into_iter()
-            .map(|s| Ok(Signature { keyid: s.keyid, sig: decode_b64(&s.sig, "signatures[].sig")? }))
+            .map(|s| {
+                Ok(Signature {
+                    keyid: s.keyid,
+                    sig: decode_b64(&s.sig, "signatures[].sig")?,
+                })
+            })
             .collect::<Result<Vec<_>, EnvelopeError>>()?;
-        Ok(Self { payload_type: wire.payload_type, payload, signatures })
+        Ok(Self {
+            payload_type: wire.payload_type,
+            payload,
+            signatures,
+        })
     }
 
     /// The envelope's JSON form (RFC 8785 canonical, standard padded base64).
@@ -158,7 +171,10 @@ impl Envelope {
             signatures: self
                 .signatures
                 .iter()
-                .map(|s| wire::Signature { keyid: s.keyid.clone(), sig: STANDARD.encode(&s.sig) })
+                .map(|s| wire::Signature {
+                    keyid: s.keyid.clone(),
+                    sig: STANDARD.encode(&s.sig),
+                })
                 .collect(),
         };
         crate::canonical::to_canonical_vec(&wire).expect("an envelope of strings always serializes")
@@ -197,12 +213,21 @@ mod tests {
     #[test]
     fn envelope_round_trips_and_refuses_empty_signatures() {
         let mut env = Envelope::new("application/vnd.in-toto+json", b"{}".to_vec());
-        env.signatures.push(Signature { keyid: "k".into(), sig: vec![1, 2, 3] });
+        env.signatures.push(Signature {
+            keyid: "k".into(),
+            sig: vec![1, 2, 3],
+        });
         let back = Envelope::from_json(&env.to_json()).unwrap();
         assert_eq!(back, env);
         let unsigned = br#"{"payload":"e30=","payloadType":"t","signatures":[]}"#;
-        assert!(matches!(Envelope::from_json(unsigned), Err(EnvelopeError::NoSignatures)));
+        assert!(matches!(
+            Envelope::from_json(unsigned),
+            Err(EnvelopeError::NoSignatures)
+        ));
         let bad = br#"{"payload":"!!","payloadType":"t","signatures":[{"sig":"AA=="}]}"#;
-        assert!(matches!(Envelope::from_json(bad), Err(EnvelopeError::Base64 { field: "payload" })));
+        assert!(matches!(
+            Envelope::from_json(bad),
+            Err(EnvelopeError::Base64 { field: "payload" })
+        ));
     }
 }

@@ -7,6 +7,7 @@
 //! crate alone. Which keys are trusted is decided by the `airlock` crate.
 
 pub mod canonical;
+pub mod delta;
 pub mod digest;
 pub mod dsse;
 

@@ -1,6 +1,7 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod delta;
 pub mod outcome;
 
 use clap::{Parser, Subcommand};
@@ -27,18 +28,26 @@ pub struct Cli {
 
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Artifact deltas: create, verify, apply, roll back, report.
+    Delta(delta::DeltaArgs),
+}
 
 impl Cli {
     /// The output mode the global flags ask for.
     pub fn output_mode(&self) -> OutputMode {
-        OutputMode { json: self.json, quiet: self.quiet, verbose: self.verbose }
+        OutputMode {
+            json: self.json,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
     }
 
     /// Runs the chosen command.
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
-        let _ = &out;
-        match self.command {}
+        match self.command {
+            Command::Delta(args) => args.run(&out),
+        }
     }
 }

@@ -21,17 +21,29 @@ pub struct Failure {
 impl Failure {
     /// A rejection: the input was checked and refused.
     pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
-        Self { class: FailureClass::Rejected, code, message: message.into() }
+        Self {
+            class: FailureClass::Rejected,
+            code,
+            message: message.into(),
+        }
     }
 
     /// The command could not run (usage, I/O, missing input).
     pub fn could_not_run(code: &'static str, message: impl Into<String>) -> Self {
-        Self { class: FailureClass::CouldNotRun, code, message: message.into() }
+        Self {
+            class: FailureClass::CouldNotRun,
+            code,
+            message: message.into(),
+        }
     }
 
     /// From a library error, prefixing `context` (typically the file the error is about).
     pub fn from_coded<E: Coded>(context: impl std::fmt::Display, err: &E) -> Self {
-        Self { class: err.class(), code: err.code(), message: format!("{context}: {err}") }
+        Self {
+            class: err.class(),
+            code: err.code(),
+            message: format!("{context}: {err}"),
+        }
     }
 
     /// An I/O failure on `path`.
@@ -65,9 +77,16 @@ impl Failure {
             FailureClass::CouldNotRun => "error",
         };
         if out.json {
-            out.json(&Wire { status, code: self.code, error: &self.message });
+            out.json(&Wire {
+                status,
+                code: self.code,
+                error: &self.message,
+            });
         }
-        out.error(format!("airlock: {status} [{}]: {}", self.code, self.message));
+        out.error(format!(
+            "airlock: {status} [{}]: {}",
+            self.code, self.message
+        ));
     }
 }
 

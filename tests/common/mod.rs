@@ -36,5 +36,7 @@ pub fn expect_code(dir: &Path, args: &[&str], code: i32) -> String {
 
 /// Path of a file in the repository's `fixtures/` folder.
 pub fn fixture(rel: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
