@@ -7,10 +7,15 @@
 //!
 //! Every failure a user can see carries a stable kebab-case code through [`Coded`].
 
+pub mod binary;
 pub mod crypto;
 pub mod delta;
 pub mod error;
+pub mod evidence;
+pub mod fsutil;
+pub mod store;
 pub mod time;
+pub mod tlog;
 pub mod trust;
 
 pub use bundle_format;

@@ -2,3 +2,8 @@
 
 mod common;
 mod delta;
+mod evidence_scan;
+mod fingerprint;
+mod key;
+mod tlog;
+mod trust;

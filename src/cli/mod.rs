@@ -1,8 +1,16 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod common;
 pub mod delta;
+pub mod dsse;
+pub mod evidence;
+pub mod fingerprint;
+pub mod key;
 pub mod outcome;
+pub mod store;
+pub mod tlog;
+pub mod trust;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +37,20 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Evidence: scan advisories, changelogs, patches and packages before packing.
+    Evidence(evidence::EvidenceArgs),
+    /// Inspect and maintain the evidence store.
+    Store(store::StoreArgs),
+    /// Generate and show signing keys.
+    Key(key::KeyArgs),
+    /// Sign and verify DSSE envelopes.
+    Dsse(dsse::DsseArgs),
+    /// Create, edit, sign, verify and show trust roots.
+    Trust(trust::TrustArgs),
+    /// Transparency logs: proofs, signed notes, checkpoints, tiles, the local log.
+    Tlog(tlog::TlogArgs),
+    /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
+    Fingerprint(fingerprint::FingerprintArgs),
     /// Artifact deltas: create, verify, apply, roll back, report.
     Delta(delta::DeltaArgs),
 }
@@ -46,8 +68,15 @@ impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
-        match self.command {
+        match &self.command {
+            Command::Evidence(args) => args.run(&out),
             Command::Delta(args) => args.run(&out),
+            Command::Store(args) => args.run(&out),
+            Command::Key(args) => args.run(&out),
+            Command::Dsse(args) => args.run(&out),
+            Command::Trust(args) => args.run(&out),
+            Command::Tlog(args) => args.run(&out),
+            Command::Fingerprint(args) => args.run(&out),
         }
     }
 }

@@ -18,6 +18,7 @@ pub struct Failure {
     pub message: String,
 }
 
+#[allow(dead_code, reason = "shared helpers; not every command uses every one")]
 impl Failure {
     /// A rejection: the input was checked and refused.
     pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {

@@ -14,6 +14,7 @@ pub struct OutputMode {
     pub verbose: u8,
 }
 
+#[allow(dead_code, reason = "shared helpers; not every command uses every one")]
 impl OutputMode {
     /// Writes a line of human output to stdout (ignored on a closed pipe).
     pub fn line(&self, text: impl AsRef<str>) {

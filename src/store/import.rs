@@ -1,0 +1,521 @@
+//! Import: one verified bundle into the store in ONE redb write transaction
+//! (`spec/store.md` §5). Nothing is visible until the commit; any error drops the transaction,
+//! which leaves the store exactly as it was.
+
+use std::collections::BTreeMap;
+
+use bundle_format::Digest;
+use jiff::Timestamp;
+use redb::{ReadableTable, Table};
+use serde::Serialize;
+
+use super::db::{Store, db_err};
+use super::error::{ImportError, StoreError};
+use super::parse::parse_entry;
+use super::records::{
+    BundleKind, BundleRecord, ChannelHead, Checkpoint, EntryKind, IndexRecord, RowTable, Source,
+    canonical,
+};
+use super::tables;
+use crate::time::format_instant;
+
+/// Largest number of rows one entry may contribute.
+pub const MAX_ROWS_PER_ENTRY: usize = 1_000_000;
+
+/// What import needs from a verified bundle's manifest. Build it only after the manifest's
+/// signature was checked against the trust root.
+#[derive(Debug, Clone)]
+pub struct BundleHeader {
+    /// Bundle id: SHA-256 of the signed manifest payload.
+    pub id: [u8; 32],
+    /// Publisher.
+    pub publisher: String,
+    /// Channel.
+    pub channel: String,
+    /// Sequence in the channel.
+    pub sequence: u64,
+    /// Snapshot or delta.
+    pub kind: BundleKind,
+    /// Manifest `created` (a verified timestamp: raises the time floor).
+    pub created: Timestamp,
+    /// Manifest `expires`.
+    pub expires: Option<Timestamp>,
+    /// Base bundle id of a delta, `sha256:<hex>`.
+    pub base: Option<String>,
+    /// Number of entries the manifest lists.
+    pub entry_count: u64,
+    /// The DSSE envelope bytes as found in the bundle.
+    pub envelope: Vec<u8>,
+}
+
+/// One entry whose size and digests matched the signed manifest.
+#[derive(Debug, Clone)]
+pub struct VerifiedEntry {
+    /// Path in the bundle.
+    pub path: String,
+    /// Kind from the manifest.
+    pub kind: EntryKind,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// How to import.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// The clock or `--at`.
+    pub now: Timestamp,
+    /// Accept a sequence not above the head (unsafe).
+    pub allow_downgrade: bool,
+}
+
+/// Progress reported during an import.
+#[derive(Debug, Clone, Copy)]
+pub enum ImportEvent {
+    /// Another import holds the write lock; waiting for it.
+    Waiting,
+    /// An entry was indexed (count so far, bytes so far).
+    Entry {
+        /// Entries done.
+        entries: u64,
+        /// Bytes done.
+        bytes: u64,
+    },
+}
+
+/// Added / updated / unchanged / removed rows of one table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// New keys.
+    pub added: u64,
+    /// Existing keys with another value.
+    pub updated: u64,
+    /// Existing keys with the same value.
+    pub unchanged: u64,
+    /// Keys removed by the snapshot sweep.
+    pub removed: u64,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// `imported` or `already-imported`.
+    pub outcome: &'static str,
+    /// Bundle id, `sha256:<hex>`.
+    pub bundle: String,
+    /// Publisher.
+    pub publisher: String,
+    /// Channel.
+    pub channel: String,
+    /// Sequence.
+    pub sequence: u64,
+    /// Snapshot or delta.
+    pub kind: BundleKind,
+    /// The delta's base, if any.
+    pub base: Option<String>,
+    /// The channel head before the import.
+    pub previous_sequence: Option<u64>,
+    /// Accepted through `--allow-downgrade`.
+    pub downgraded: bool,
+    /// Entries read.
+    pub entries: u64,
+    /// Per table: rows added, updated, unchanged, removed (`raw` counts stored entries).
+    pub counts: BTreeMap<&'static str, Counts>,
+    /// The store's time floor after the import.
+    pub time_floor: Option<String>,
+}
+
+/// `sha256:<hex>` of a bundle id.
+#[must_use]
+pub fn bundle_id_text(id: &[u8; 32]) -> String {
+    format!("sha256:{}", hex::encode(id))
+}
+
+pub(crate) fn read_time_floor(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Option<Timestamp>, StoreError> {
+    let Some(v) = meta
+        .get(tables::META_TIME_FLOOR)
+        .map_err(|e| corrupt("meta", e))?
+    else {
+        return Ok(None);
+    };
+    let text: String = serde_json::from_slice(v.value()).map_err(|e| corrupt("meta", e))?;
+    crate::time::parse_instant(&text)
+        .map(Some)
+        .map_err(|e| corrupt("meta", e))
+}
+
+fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        message: e.to_string(),
+    }
+}
+
+struct Tables<'t> {
+    rows: BTreeMap<RowTable, Table<'t, &'static [u8], &'static [u8]>>,
+    scope: Table<'t, &'static [u8], &'static [u8; 32]>,
+    raw: Table<'t, &'static [u8; 32], &'static [u8]>,
+    checkpoints: Table<'t, &'static [u8], &'static [u8]>,
+}
+
+impl Store {
+    /// Imports one bundle. `entries` yields the bundle's entries in manifest order, each verified
+    /// against the manifest as it streams; an error from it aborts the import.
+    ///
+    /// # Errors
+    /// [`ImportError`]; the store is then unchanged.
+    pub fn import(
+        &self,
+        header: &BundleHeader,
+        entries: &mut dyn Iterator<Item = Result<VerifiedEntry, ImportError>>,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(ImportEvent),
+    ) -> Result<ImportReport, ImportError> {
+        let path = Store::db_path(self.dir());
+        let dbe = |e: &dyn std::fmt::Display| ImportError::Store(db_err(&path, e));
+        let wtx = self.begin_write_blocking(&mut || progress(ImportEvent::Waiting))?;
+        let id_text = bundle_id_text(&header.id);
+        let mut report = ImportReport {
+            outcome: "imported",
+            bundle: id_text.clone(),
+            publisher: header.publisher.clone(),
+            channel: header.channel.clone(),
+            sequence: header.sequence,
+            kind: header.kind,
+            base: header.base.clone(),
+            previous_sequence: None,
+            downgraded: false,
+            entries: 0,
+            counts: BTreeMap::new(),
+            time_floor: None,
+        };
+
+        // 1. Same bundle again: a no-op.
+        let floor = {
+            let meta = wtx.open_table(tables::META).map_err(|e| dbe(&e))?;
+            read_time_floor(&meta)?
+        };
+        report.time_floor = floor.map(format_instant);
+        if wtx
+            .open_table(tables::BUNDLES)
+            .map_err(|e| dbe(&e))?
+            .get(header.id.as_slice())
+            .map_err(|e| dbe(&e))?
+            .is_some()
+        {
+            report.outcome = "already-imported";
+            wtx.abort().map_err(|e| dbe(&e))?;
+            return Ok(report);
+        }
+
+        // 2. Expiry against max(now, floor).
+        let effective_now = floor.map_or(options.now, |f| f.max(options.now));
+        if let Some(expires) = header.expires
+            && expires <= effective_now
+        {
+            return Err(ImportError::Expired {
+                expires: format_instant(expires),
+                now: format_instant(effective_now),
+            });
+        }
+
+        // 3. Rollback: sequence only goes up per (publisher, channel).
+        let channel_key =
+            super::keys::encode(&[&header.publisher, &header.channel]).map_err(|e| {
+                ImportError::Key {
+                    entry: "manifest".into(),
+                    message: e.to_string(),
+                }
+            })?;
+        {
+            let heads = wtx.open_table(tables::CHANNEL_HEADS).map_err(|e| dbe(&e))?;
+            if let Some(v) = heads.get(channel_key.as_slice()).map_err(|e| dbe(&e))? {
+                let head: ChannelHead = serde_json::from_slice(v.value())
+                    .map_err(|e| ImportError::Store(corrupt("channel_heads", e)))?;
+                report.previous_sequence = Some(head.sequence);
+                if header.sequence <= head.sequence {
+                    if !options.allow_downgrade {
+                        return Err(ImportError::Rollback {
+                            publisher: header.publisher.clone(),
+                            channel: header.channel.clone(),
+                            sequence: header.sequence,
+                            head: head.sequence,
+                            head_bundle: head.bundle,
+                        });
+                    }
+                    report.downgraded = true;
+                }
+            }
+        }
+
+        // 4. Entries: raw evidence and index rows.
+        let scope = (header.publisher.as_str(), header.channel.as_str());
+        let scope_prefix = {
+            let mut p = channel_key.clone();
+            p.push(0);
+            p
+        };
+        {
+            let mut t = Tables {
+                rows: RowTable::ALL
+                    .into_iter()
+                    .map(|r| Ok((r, wtx.open_table(r.def())?)))
+                    .collect::<Result<_, redb::TableError>>()
+                    .map_err(|e| dbe(&e))?,
+                scope: wtx.open_table(tables::SCOPE_ROWS).map_err(|e| dbe(&e))?,
+                raw: wtx.open_table(tables::RAW).map_err(|e| dbe(&e))?,
+                checkpoints: wtx
+                    .open_table(tables::TLOG_CHECKPOINTS)
+                    .map_err(|e| dbe(&e))?,
+            };
+            let envelope_sha = Digest::sha256(&header.envelope);
+            put_raw(&mut t.raw, envelope_sha.as_bytes(), &header.envelope).map_err(|e| dbe(&e))?;
+            let mut bytes_done = 0u64;
+            for entry in entries {
+                let entry = entry?;
+                report.entries += 1;
+                bytes_done += entry.bytes.len() as u64;
+                self.index_entry(
+                    &mut t,
+                    &entry,
+                    header,
+                    scope,
+                    &scope_prefix,
+                    &mut report.counts,
+                )
+                .map_err(|e| match e {
+                    IndexFailure::Db(m) => dbe(&m),
+                    IndexFailure::Import(e) => e,
+                })?;
+                progress(ImportEvent::Entry {
+                    entries: report.entries,
+                    bytes: bytes_done,
+                });
+            }
+
+            // 5. Snapshot sweep: rows of this scope not written by this bundle go.
+            if header.kind == BundleKind::Snapshot {
+                let (start, end) = (scope_prefix.clone(), {
+                    let mut e = channel_key.clone();
+                    e.push(1);
+                    e
+                });
+                let mut removed: Vec<(RowTable, Vec<u8>)> = Vec::new();
+                let rows = &mut t.rows;
+                let counts = &mut report.counts;
+                let mut failure: Option<String> = None;
+                t.scope
+                    .retain_in(start.as_slice()..end.as_slice(), |k, stamp| {
+                        if stamp == &header.id {
+                            return true;
+                        }
+                        let rest = &k[scope_prefix.len()..];
+                        let Some(split) = rest.iter().position(|b| *b == 0) else {
+                            return false;
+                        };
+                        let (name, row_key) = (&rest[..split], &rest[split + 1..]);
+                        if let Some(table) =
+                            std::str::from_utf8(name).ok().and_then(RowTable::from_name)
+                        {
+                            removed.push((table, row_key.to_vec()));
+                            if removed.len() >= 4096 {
+                                for (table, key) in removed.drain(..) {
+                                    if let Err(e) = rows
+                                        .get_mut(&table)
+                                        .expect("all tables open")
+                                        .remove(key.as_slice())
+                                    {
+                                        failure.get_or_insert(e.to_string());
+                                    }
+                                    if table != RowTable::AdvisoryIds {
+                                        counts.entry(table.name()).or_default().removed += 1;
+                                    }
+                                }
+                            }
+                        }
+                        false
+                    })
+                    .map_err(|e| dbe(&e))?;
+                for (table, key) in removed {
+                    rows.get_mut(&table)
+                        .expect("all tables open")
+                        .remove(key.as_slice())
+                        .map_err(|e| dbe(&e))?;
+                    if table != RowTable::AdvisoryIds {
+                        counts.entry(table.name()).or_default().removed += 1;
+                    }
+                }
+                if let Some(m) = failure {
+                    return Err(dbe(&m));
+                }
+            }
+
+            // 6. Bookkeeping.
+            let record = BundleRecord {
+                base: header.base.clone(),
+                channel: header.channel.clone(),
+                created: format_instant(header.created),
+                entries: report.entries,
+                envelope_sha256: envelope_sha.hex(),
+                expires: header.expires.map(format_instant),
+                imported_at: format_instant(options.now),
+                kind: header.kind,
+                publisher: header.publisher.clone(),
+                sequence: header.sequence,
+            };
+            let mut bundles = wtx.open_table(tables::BUNDLES).map_err(|e| dbe(&e))?;
+            bundles
+                .insert(header.id.as_slice(), canonical(&record).as_slice())
+                .map_err(|e| dbe(&e))?;
+            let head = ChannelHead {
+                bundle: id_text.clone(),
+                sequence: header.sequence,
+            };
+            let mut heads = wtx.open_table(tables::CHANNEL_HEADS).map_err(|e| dbe(&e))?;
+            heads
+                .insert(channel_key.as_slice(), canonical(&head).as_slice())
+                .map_err(|e| dbe(&e))?;
+            let new_floor = floor.map_or(header.created, |f| f.max(header.created));
+            let mut meta = wtx.open_table(tables::META).map_err(|e| dbe(&e))?;
+            meta.insert(
+                tables::META_TIME_FLOOR,
+                canonical(&format_instant(new_floor)).as_slice(),
+            )
+            .map_err(|e| dbe(&e))?;
+            report.time_floor = Some(format_instant(new_floor));
+        }
+        wtx.commit().map_err(|e| dbe(&e))?;
+        Ok(report)
+    }
+
+    fn index_entry(
+        &self,
+        t: &mut Tables<'_>,
+        entry: &VerifiedEntry,
+        header: &BundleHeader,
+        scope: (&str, &str),
+        scope_prefix: &[u8],
+        counts: &mut BTreeMap<&'static str, Counts>,
+    ) -> Result<(), IndexFailure> {
+        let sha = Digest::sha256(&entry.bytes);
+        let fresh = put_raw(&mut t.raw, sha.as_bytes(), &entry.bytes)?;
+        let c = counts.entry("raw").or_default();
+        if fresh {
+            c.added += 1
+        } else {
+            c.unchanged += 1
+        }
+        let records = parse_entry(entry.kind, &entry.path, &entry.bytes).map_err(|e| {
+            IndexFailure::Import(ImportError::EntryParse {
+                entry: entry.path.clone(),
+                kind: entry.kind.to_string(),
+                message: e.message,
+            })
+        })?;
+        if records.len() > MAX_ROWS_PER_ENTRY {
+            return Err(IndexFailure::Import(ImportError::EntryParse {
+                entry: entry.path.clone(),
+                kind: entry.kind.to_string(),
+                message: format!(
+                    "{} records, more than the limit of {MAX_ROWS_PER_ENTRY}",
+                    records.len()
+                ),
+            }));
+        }
+        let source = Source {
+            entry: entry.path.clone(),
+            kind: entry.kind,
+            sha256: sha.hex(),
+        };
+        let mut scope_key = Vec::new();
+        for record in &records {
+            if let IndexRecord::Checkpoint {
+                origin,
+                size,
+                root_hash,
+            } = record
+            {
+                let value = Checkpoint {
+                    origin: origin.clone(),
+                    raw: sha.hex(),
+                    root_hash: root_hash.clone(),
+                    size: *size,
+                };
+                let c = counts.entry("tlog_checkpoints").or_default();
+                let existing = t
+                    .checkpoints
+                    .get(origin.as_bytes())?
+                    .map(|v| serde_json::from_slice::<Checkpoint>(v.value()));
+                match existing {
+                    Some(Ok(old)) if old == value => c.unchanged += 1,
+                    Some(Ok(old)) if old.size >= value.size => c.unchanged += 1,
+                    Some(_) => {
+                        c.updated += 1;
+                        t.checkpoints
+                            .insert(origin.as_bytes(), canonical(&value).as_slice())?;
+                    }
+                    None => {
+                        c.added += 1;
+                        t.checkpoints
+                            .insert(origin.as_bytes(), canonical(&value).as_slice())?;
+                    }
+                }
+                continue;
+            }
+            let rows = record.rows(scope, &source).map_err(|e| {
+                IndexFailure::Import(ImportError::Key {
+                    entry: entry.path.clone(),
+                    message: e.to_string(),
+                })
+            })?;
+            for row in rows {
+                scope_key.clear();
+                scope_key.extend_from_slice(scope_prefix);
+                scope_key.extend_from_slice(row.table.name().as_bytes());
+                scope_key.push(0);
+                scope_key.extend_from_slice(&row.key);
+                let written_here = t
+                    .scope
+                    .insert(scope_key.as_slice(), &header.id)?
+                    .is_some_and(|old| old.value() == &header.id);
+                let table = t.rows.get_mut(&row.table).expect("all row tables are open");
+                let old = table.insert(row.key.as_slice(), row.value.as_slice())?;
+                if row.table == RowTable::AdvisoryIds || written_here {
+                    continue;
+                }
+                let c = counts.entry(row.table.name()).or_default();
+                match old {
+                    None => c.added += 1,
+                    Some(v) if v.value() == row.value.as_slice() => c.unchanged += 1,
+                    Some(_) => c.updated += 1,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+enum IndexFailure {
+    Db(String),
+    Import(ImportError),
+}
+
+impl From<redb::StorageError> for IndexFailure {
+    fn from(e: redb::StorageError) -> Self {
+        Self::Db(e.to_string())
+    }
+}
+
+/// Stores `bytes` under its SHA-256 unless present; true if it was new.
+fn put_raw(
+    raw: &mut Table<'_, &'static [u8; 32], &'static [u8]>,
+    sha: &[u8; 32],
+    bytes: &[u8],
+) -> Result<bool, redb::StorageError> {
+    if raw.get(sha)?.is_some() {
+        return Ok(false);
+    }
+    raw.insert(sha, bytes)?;
+    Ok(true)
+}

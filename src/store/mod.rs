@@ -1,0 +1,29 @@
+//! The evidence store: one redb file holding everything imported from verified bundles, indexed
+//! for the proof engine, with the raw evidence each row came from (`spec/store.md`).
+//!
+//! - [`tables`]: every table, beside [`tables::SCHEMA_VERSION`]
+//! - [`Store::open_read`] / [`Store::open_write`]: open (readers never block)
+//! - [`Store::import`]: one bundle, one write transaction, rollback rules
+//! - [`query`]: what the proof engine asks
+//! - [`maintenance`]: status, list, show, check, digest, gc
+
+mod db;
+pub mod error;
+mod import;
+pub mod keys;
+pub mod maintenance;
+pub mod parse;
+pub mod query;
+pub mod records;
+pub mod tables;
+
+pub use db::{CACHE_BYTES, Store, resolve_dir};
+pub use error::{ImportError, StoreError};
+pub use import::{
+    BundleHeader, Counts, ImportEvent, ImportOptions, ImportReport, MAX_ROWS_PER_ENTRY,
+    VerifiedEntry, bundle_id_text,
+};
+pub use records::{BundleKind, EntryKind, IndexRecord};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,370 @@
+//! What the proof engine asks the store. Every query runs on a [`Snapshot`], a read transaction:
+//! it sees one consistent commit and never waits for an import in progress.
+
+use bundle_format::Digest;
+use redb::{ReadTransaction, ReadableTable};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::db::{Store, db_err};
+use super::error::StoreError;
+use super::keys;
+use super::records::{BundleRecord, ChannelHead, Checkpoint, Row, RowTable, Source};
+use super::tables;
+
+/// One index row as read back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRow {
+    /// Table name.
+    pub table: &'static str,
+    /// Key components before the scope (e.g. vulnerability, package, advisory id).
+    pub key: Vec<String>,
+    /// Publisher whose bundle contributed the row.
+    pub publisher: String,
+    /// Channel.
+    pub channel: String,
+    /// The normalized record.
+    pub record: Value,
+    /// The raw evidence it came from (`source.sha256` is a key of [`Snapshot::raw`]).
+    pub source: Source,
+}
+
+/// A bundle as recorded in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredBundle {
+    /// Bundle id, `sha256:<hex>`.
+    pub id: String,
+    /// Its record.
+    #[serde(flatten)]
+    pub record: BundleRecord,
+}
+
+/// A consistent read-only view of the store (one read transaction).
+pub struct Snapshot {
+    txn: ReadTransaction,
+    path: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// A consistent view of the last commit.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        Ok(Snapshot {
+            txn: self.begin_read()?,
+            path: Store::db_path(self.dir()),
+        })
+    }
+
+    /// Appends a proof (canonical JSON, exactly as issued) to the audit log; returns its
+    /// sequence number (from 1). One small write transaction; waits for a running import.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn append_proof(&self, proof: &[u8]) -> Result<u64, StoreError> {
+        let path = Store::db_path(self.dir());
+        let wtx = self.begin_write_blocking(&mut || {})?;
+        let seq = {
+            let mut t = wtx
+                .open_table(tables::PROOFS)
+                .map_err(|e| db_err(&path, e))?;
+            let next = t
+                .last()
+                .map_err(|e| db_err(&path, e))?
+                .map_or(1, |(k, _)| k.value() + 1);
+            t.insert(next, proof).map_err(|e| db_err(&path, e))?;
+            next
+        };
+        wtx.commit().map_err(|e| db_err(&path, e))?;
+        Ok(seq)
+    }
+}
+
+impl Snapshot {
+    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+        db_err(&self.path, e)
+    }
+
+    pub(crate) fn txn(&self) -> &ReadTransaction {
+        &self.txn
+    }
+
+    fn scan(&self, table: RowTable, prefix: &[&str]) -> Result<Vec<StoredRow>, StoreError> {
+        let (start, end) = keys::prefix_range(prefix).map_err(|e| self.err(e))?;
+        let t = self.txn.open_table(table.def()).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for item in t
+            .range(start.as_slice()..end.as_slice())
+            .map_err(|e| self.err(e))?
+        {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            out.push(decode_row(table, k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Advisories for `vulnerability` (e.g. `CVE-2024-3094`) and `package` (a Package URL
+    /// without version, e.g. `pkg:deb/debian/xz-utils`), from every publisher and channel.
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn advisories(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::Advisories, &[vulnerability, package])
+    }
+
+    /// Every advisory row for `vulnerability`, any package.
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn advisories_for_vulnerability(
+        &self,
+        vulnerability: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::Advisories, &[vulnerability])
+    }
+
+    /// The advisory rows of one advisory document, by its own id (`DSA-5678-1`, `GHSA-…`).
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn advisories_by_id(&self, advisory_id: &str) -> Result<Vec<StoredRow>, StoreError> {
+        let (start, end) = keys::prefix_range(&[advisory_id]).map_err(|e| self.err(e))?;
+        let ids = self
+            .txn
+            .open_table(tables::ADVISORY_IDS)
+            .map_err(|e| self.err(e))?;
+        let adv = self
+            .txn
+            .open_table(tables::ADVISORIES)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for item in ids
+            .range(start.as_slice()..end.as_slice())
+            .map_err(|e| self.err(e))?
+        {
+            let (k, _) = item.map_err(|e| self.err(e))?;
+            let parts = keys::decode(k.value());
+            if let [id, vuln, pkg, p, c] = parts.as_slice() {
+                let key = keys::encode(&[vuln, pkg, id, p, c]).map_err(|e| self.err(e))?;
+                if let Some(v) = adv.get(key.as_slice()).map_err(|e| self.err(e))? {
+                    out.push(decode_row(RowTable::Advisories, &key, v.value())?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Changelog entries of source package `package` (`pkg:deb/debian/openssl`) that mention
+    /// `vulnerability`, with the version that mentions it.
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn changelog_mentions(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::ChangelogMentions, &[vulnerability, package])
+    }
+
+    /// Patches that name `vulnerability`, any package, with their HunkSigs.
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn patches(&self, vulnerability: &str) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::Patches, &[vulnerability])
+    }
+
+    /// Patches for `vulnerability` in `package`.
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn patches_for(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::Patches, &[vulnerability, package])
+    }
+
+    /// Function fingerprints tied to `vulnerability`, any package.
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn fingerprints(&self, vulnerability: &str) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::Fingerprints, &[vulnerability])
+    }
+
+    /// Fingerprints for `vulnerability` in `package`.
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn fingerprints_for(
+        &self,
+        vulnerability: &str,
+        package: &str,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::Fingerprints, &[vulnerability, package])
+    }
+
+    /// Attestations about `subject` (`sha256:<hex>`).
+    ///
+    /// # Errors
+    /// A database error or a malformed row.
+    pub fn attestations(&self, subject: &str) -> Result<Vec<StoredRow>, StoreError> {
+        self.scan(RowTable::Attestations, &[subject])
+    }
+
+    /// The largest verified checkpoint stored for log `origin`.
+    ///
+    /// # Errors
+    /// A database error or a malformed value.
+    pub fn checkpoint(&self, origin: &str) -> Result<Option<Checkpoint>, StoreError> {
+        let t = self
+            .txn
+            .open_table(tables::TLOG_CHECKPOINTS)
+            .map_err(|e| self.err(e))?;
+        t.get(origin.as_bytes())
+            .map_err(|e| self.err(e))?
+            .map(|v| serde_json::from_slice(v.value()).map_err(|e| corrupt("tlog_checkpoints", e)))
+            .transpose()
+    }
+
+    /// Raw evidence by its SHA-256 (the `source.sha256` of a row), so a proof can cite and
+    /// re-hash its sources. Returns `None` for another algorithm or an unknown digest.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn raw(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
+        if digest.algorithm() != bundle_format::DigestAlgorithm::Sha256 {
+            return Ok(None);
+        }
+        let t = self.txn.open_table(tables::RAW).map_err(|e| self.err(e))?;
+        Ok(t.get(digest.as_bytes())
+            .map_err(|e| self.err(e))?
+            .map(|v| v.value().to_vec()))
+    }
+
+    /// Every imported bundle, ordered by publisher, channel, sequence.
+    ///
+    /// # Errors
+    /// A database error or a malformed value.
+    pub fn bundles(&self) -> Result<Vec<StoredBundle>, StoreError> {
+        let t = self
+            .txn
+            .open_table(tables::BUNDLES)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for item in t.iter().map_err(|e| self.err(e))? {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            let record: BundleRecord =
+                serde_json::from_slice(v.value()).map_err(|e| corrupt("bundles", e))?;
+            out.push(StoredBundle {
+                id: format!("sha256:{}", hex::encode(k.value())),
+                record,
+            });
+        }
+        out.sort_by(|a, b| {
+            (&a.record.publisher, &a.record.channel, a.record.sequence).cmp(&(
+                &b.record.publisher,
+                &b.record.channel,
+                b.record.sequence,
+            ))
+        });
+        Ok(out)
+    }
+
+    /// Channel heads: (publisher, channel, head).
+    ///
+    /// # Errors
+    /// A database error or a malformed value.
+    pub fn channel_heads(&self) -> Result<Vec<(String, String, ChannelHead)>, StoreError> {
+        let t = self
+            .txn
+            .open_table(tables::CHANNEL_HEADS)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for item in t.iter().map_err(|e| self.err(e))? {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            let parts = keys::decode(k.value());
+            let head: ChannelHead =
+                serde_json::from_slice(v.value()).map_err(|e| corrupt("channel_heads", e))?;
+            let [p, c] = <[String; 2]>::try_from(parts)
+                .map_err(|_| corrupt("channel_heads", "expected publisher 0 channel"))?;
+            out.push((p, c, head));
+        }
+        Ok(out)
+    }
+
+    /// The store's time floor (RFC 3339), if any bundle was imported.
+    ///
+    /// # Errors
+    /// A database error or a malformed value.
+    pub fn time_floor(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
+        let meta = self.txn.open_table(tables::META).map_err(|e| self.err(e))?;
+        super::import::read_time_floor(&meta)
+    }
+
+    /// Proofs in the audit log: (sequence, canonical JSON).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn proofs(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let t = self
+            .txn
+            .open_table(tables::PROOFS)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for item in t.iter().map_err(|e| self.err(e))? {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+pub(crate) fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        message: e.to_string(),
+    }
+}
+
+/// Decodes a row of `table` (not `advisory_ids`).
+pub(crate) fn decode_row(
+    table: RowTable,
+    key: &[u8],
+    value: &[u8],
+) -> Result<StoredRow, StoreError> {
+    let mut parts = keys::decode(key);
+    if parts.len() < 3 {
+        return Err(corrupt(
+            table.name(),
+            format!("key {parts:?}: expected at least 3 components"),
+        ));
+    }
+    let channel = parts.pop().expect("length checked");
+    let publisher = parts.pop().expect("length checked");
+    let row: Row = serde_json::from_slice(value).map_err(|e| corrupt(table.name(), e))?;
+    Ok(StoredRow {
+        table: table.name(),
+        key: parts,
+        publisher,
+        channel,
+        record: row.record,
+        source: row.source,
+    })
+}

@@ -1,0 +1,354 @@
+//! Store core tests with hand-made bundles (no bundle file format involved).
+
+use jiff::Timestamp;
+
+use super::*;
+
+pub(crate) fn osv(id: &str, cve: &str, pkg: &str, fixed: &str) -> Vec<u8> {
+    format!(
+        r#"{{"id":"{id}","aliases":["{cve}"],"affected":[{{"package":{{"ecosystem":"Debian:12","name":"{pkg}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+    )
+    .into_bytes()
+}
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+pub(crate) struct Fake {
+    pub header: BundleHeader,
+    pub entries: Vec<VerifiedEntry>,
+}
+
+pub(crate) fn fake(seq: u64, kind: BundleKind, entries: Vec<(&str, EntryKind, Vec<u8>)>) -> Fake {
+    let entries: Vec<VerifiedEntry> = entries
+        .into_iter()
+        .map(|(p, k, b)| VerifiedEntry {
+            path: p.to_string(),
+            kind: k,
+            bytes: b,
+        })
+        .collect();
+    let mut manifest = format!("seq={seq};");
+    for e in &entries {
+        manifest.push_str(&format!(
+            "{}={};",
+            e.path,
+            bundle_format::Digest::sha256(&e.bytes)
+        ));
+    }
+    Fake {
+        header: BundleHeader {
+            id: *bundle_format::Digest::sha256(manifest.as_bytes()).as_bytes(),
+            publisher: "acme".into(),
+            channel: "stable".into(),
+            sequence: seq,
+            kind,
+            created: t("2026-01-01T00:00:00Z") + jiff::SignedDuration::from_hours(24 * seq as i64),
+            expires: Some(t("2027-01-01T00:00:00Z")),
+            base: None,
+            entry_count: entries.len() as u64,
+            envelope: manifest.into_bytes(),
+        },
+        entries,
+    }
+}
+
+fn opts() -> ImportOptions {
+    ImportOptions {
+        now: t("2026-06-01T00:00:00Z"),
+        allow_downgrade: false,
+    }
+}
+
+pub(crate) fn run(store: &Store, f: &Fake, o: ImportOptions) -> Result<ImportReport, ImportError> {
+    let mut it = f.entries.clone().into_iter().map(Ok);
+    store.import(&f.header, &mut it, o, &mut |_| {})
+}
+
+fn digest(store: &Store) -> String {
+    store.snapshot().unwrap().digest().unwrap().to_string()
+}
+
+fn n1() -> Fake {
+    fake(1, BundleKind::Snapshot, vec![
+        ("advisories/a.json", EntryKind::Advisory, osv("DSA-1-1", "CVE-2024-1001", "openssl", "1.0-1")),
+        ("advisories/b.json", EntryKind::Advisory, osv("DSA-2-1", "CVE-2024-1002", "curl", "2.0-1")),
+        (
+            "changelogs/openssl",
+            EntryKind::Changelog,
+            b"openssl (1.0-1) unstable; urgency=high\n\n  * Fix CVE-2024-1001.\n\n -- A <a@b.c>  Mon, 01 Jan 2024 00:00:00 +0000\n".to_vec(),
+        ),
+    ])
+}
+
+fn n2() -> Fake {
+    fake(2, BundleKind::Snapshot, vec![
+        ("advisories/a.json", EntryKind::Advisory, osv("DSA-1-1", "CVE-2024-1001", "openssl", "1.0-2")),
+        ("advisories/c.json", EntryKind::Advisory, osv("DSA-3-1", "CVE-2024-1003", "zlib", "3.0-1")),
+        (
+            "changelogs/openssl",
+            EntryKind::Changelog,
+            b"openssl (1.0-1) unstable; urgency=high\n\n  * Fix CVE-2024-1001.\n\n -- A <a@b.c>  Mon, 01 Jan 2024 00:00:00 +0000\n".to_vec(),
+        ),
+    ])
+}
+
+#[test]
+fn import_counts_noop_and_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    let empty = digest(&store);
+    let r = run(&store, &n1(), opts()).unwrap();
+    assert_eq!(r.outcome, "imported");
+    assert_eq!(r.counts["advisories"].added, 4);
+    assert_eq!(r.counts["changelog_mentions"].added, 1);
+    let after1 = digest(&store);
+    assert_ne!(after1, empty);
+    // Same bundle again: no-op.
+    assert_eq!(
+        run(&store, &n1(), opts()).unwrap().outcome,
+        "already-imported"
+    );
+    assert_eq!(digest(&store), after1);
+    // N2 replaces: a updated, b removed, c added.
+    let r = run(&store, &n2(), opts()).unwrap();
+    let a = r.counts["advisories"];
+    assert_eq!((a.added, a.updated, a.unchanged, a.removed), (2, 2, 0, 2));
+    assert_eq!(r.counts["changelog_mentions"].unchanged, 1);
+    let after2 = digest(&store);
+    // Rollback: older sequence with other content.
+    let mut old = n1();
+    old.header.id[0] ^= 1;
+    let e = run(&store, &old, opts()).unwrap_err();
+    assert_eq!(crate::Coded::code(&e), "rollback-detected");
+    assert_eq!(digest(&store), after2);
+    // Equal sequence, other content.
+    let mut same_seq = n2();
+    same_seq.header.id[0] ^= 1;
+    assert_eq!(
+        crate::Coded::code(&run(&store, &same_seq, opts()).unwrap_err()),
+        "rollback-detected"
+    );
+    // Allowed with --allow-downgrade.
+    let r = run(
+        &store,
+        &old,
+        ImportOptions {
+            allow_downgrade: true,
+            ..opts()
+        },
+    )
+    .unwrap();
+    assert!(r.downgraded);
+
+    // N2 alone gives the same digest as N1 then N2.
+    let dir2 = tempfile::tempdir().unwrap();
+    let fresh = Store::open_write(dir2.path()).unwrap();
+    run(&fresh, &n2(), opts()).unwrap();
+    assert_eq!(digest(&fresh), after2);
+    let report = fresh.snapshot().unwrap().check().unwrap();
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert!(report.rows_checked >= 5);
+}
+
+#[test]
+fn expiry_against_time_floor() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    let mut b = n1();
+    b.header.expires = Some(t("2026-03-01T00:00:00Z"));
+    let e = run(&store, &b, opts()).unwrap_err();
+    assert_eq!(crate::Coded::code(&e), "bundle-expired");
+    // Fine at an earlier --at.
+    run(
+        &store,
+        &b,
+        ImportOptions {
+            now: t("2026-02-01T00:00:00Z"),
+            ..opts()
+        },
+    )
+    .unwrap();
+    // A later bundle raises the floor; then a bundle that expires before the floor is refused
+    // even with an early clock.
+    let mut later = n2();
+    later.header.created = t("2026-05-01T00:00:00Z");
+    run(
+        &store,
+        &later,
+        ImportOptions {
+            now: t("2026-02-01T00:00:00Z"),
+            ..opts()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        store.snapshot().unwrap().time_floor().unwrap(),
+        Some(t("2026-05-01T00:00:00Z"))
+    );
+    let mut third = fake(3, BundleKind::Delta, vec![]);
+    third.header.expires = Some(t("2026-04-01T00:00:00Z"));
+    let e = run(
+        &store,
+        &third,
+        ImportOptions {
+            now: t("2026-02-01T00:00:00Z"),
+            ..opts()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(crate::Coded::code(&e), "bundle-expired");
+}
+
+#[test]
+fn parse_failure_rejects_whole_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    run(&store, &n1(), opts()).unwrap();
+    let before = digest(&store);
+    let bad = fake(
+        2,
+        BundleKind::Snapshot,
+        vec![
+            (
+                "advisories/ok.json",
+                EntryKind::Advisory,
+                osv("DSA-9-1", "CVE-2024-1009", "bash", "1"),
+            ),
+            (
+                "advisories/bad.json",
+                EntryKind::Advisory,
+                b"{oops".to_vec(),
+            ),
+        ],
+    );
+    let e = run(&store, &bad, opts()).unwrap_err();
+    assert_eq!(crate::Coded::code(&e), "entry-parse-failed");
+    assert!(e.to_string().contains("advisories/bad.json"), "{e}");
+    assert_eq!(digest(&store), before);
+    assert_eq!(store.snapshot().unwrap().bundles().unwrap().len(), 1);
+    // A verification error from the entry stream also aborts.
+    let mut it = vec![
+        Ok(VerifiedEntry {
+            path: "advisories/x.json".into(),
+            kind: EntryKind::Advisory,
+            bytes: osv("X-1", "CVE-1-1", "a", "1"),
+        }),
+        Err(ImportError::Bundle {
+            code: "entry-digest-mismatch",
+            class: crate::FailureClass::Rejected,
+            message: "x".into(),
+        }),
+    ]
+    .into_iter();
+    let e = store
+        .import(&n2().header, &mut it, opts(), &mut |_| {})
+        .unwrap_err();
+    assert_eq!(crate::Coded::code(&e), "entry-digest-mismatch");
+    assert_eq!(digest(&store), before);
+}
+
+#[test]
+fn reader_sees_previous_state_during_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    run(&store, &n1(), opts()).unwrap();
+    let before = digest(&store);
+    let b = n2();
+    let mut seen = Vec::new();
+    let mut it = b.entries.clone().into_iter().map(|e| {
+        // Mid-import: a reader sees exactly the last commit.
+        let snap = store.snapshot().unwrap();
+        seen.push((
+            snap.digest().unwrap().to_string(),
+            snap.advisories("CVE-2024-1003", "pkg:deb/debian/zlib")
+                .unwrap()
+                .len(),
+        ));
+        Ok(e)
+    });
+    store
+        .import(&b.header, &mut it, opts(), &mut |_| {})
+        .unwrap();
+    assert!(seen.iter().all(|(d, n)| *d == before && *n == 0));
+    assert_eq!(
+        store
+            .snapshot()
+            .unwrap()
+            .advisories("CVE-2024-1003", "pkg:deb/debian/zlib")
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn queries_gc_and_proofs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    run(&store, &n1(), opts()).unwrap();
+    let snap = store.snapshot().unwrap();
+    let rows = snap
+        .advisories("CVE-2024-1001", "pkg:deb/debian/openssl")
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].publisher, "acme");
+    let digest: bundle_format::Digest =
+        format!("sha256:{}", rows[0].source.sha256).parse().unwrap();
+    let raw = snap.raw(&digest).unwrap().unwrap();
+    assert_eq!(bundle_format::Digest::sha256(&raw), digest);
+    assert_eq!(snap.advisories_by_id("DSA-1-1").unwrap().len(), 2);
+    assert_eq!(
+        snap.changelog_mentions("CVE-2024-1001", "pkg:deb/debian/openssl")
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(snap);
+    run(&store, &n2(), opts()).unwrap();
+    let g = store.gc().unwrap();
+    assert_eq!(g.removed, 2, "{g:?}"); // old a.json and b.json
+    assert!(
+        store
+            .snapshot()
+            .unwrap()
+            .check()
+            .unwrap()
+            .findings
+            .is_empty()
+    );
+    assert_eq!(store.append_proof(b"{}").unwrap(), 1);
+    assert_eq!(store.append_proof(b"{\"a\":1}").unwrap(), 2);
+    let d = store.snapshot().unwrap().digest().unwrap();
+    store.append_proof(b"{}").unwrap();
+    assert_eq!(
+        store.snapshot().unwrap().digest().unwrap(),
+        d,
+        "audit log is not logical content"
+    );
+}
+
+#[test]
+fn check_finds_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    run(&store, &n1(), opts()).unwrap();
+    let rows = store
+        .snapshot()
+        .unwrap()
+        .advisories("CVE-2024-1001", "pkg:deb/debian/openssl")
+        .unwrap();
+    let key: [u8; 32] = hex::decode(&rows[0].source.sha256)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let wtx = store.begin_write_blocking(&mut || {}).unwrap();
+    wtx.open_table(tables::RAW)
+        .unwrap()
+        .insert(&key, b"tampered".as_slice())
+        .unwrap();
+    wtx.commit().unwrap();
+    let report = store.snapshot().unwrap().check().unwrap();
+    assert!(!report.findings.is_empty());
+}
