@@ -134,7 +134,10 @@ fn refuse_same(out: &Path, inputs: &[&Path]) -> Result<(), Failure> {
         if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(i))
             && a == b
         {
-            return Err(Failure::usage(format!("--out {} is also an input; refusing to overwrite it", out.display())));
+            return Err(Failure::usage(format!(
+                "--out {} is also an input; refusing to overwrite it",
+                out.display()
+            )));
         }
     }
     Ok(())
