@@ -5,5 +5,6 @@ mod delta;
 mod evidence_scan;
 mod fingerprint;
 mod key;
+mod sigstore;
 mod tlog;
 mod trust;

@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod sigstore;
 pub mod store;
 pub mod tlog;
 pub mod trust;
@@ -53,6 +54,8 @@ pub enum Command {
     Fingerprint(fingerprint::FingerprintArgs),
     /// Artifact deltas: create, verify, apply, roll back, report.
     Delta(delta::DeltaArgs),
+    /// Verify Sigstore bundles offline against a trusted_root.json.
+    Sigstore(sigstore::SigstoreArgs),
 }
 
 impl Cli {
@@ -69,6 +72,7 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Sigstore(args) => args.run(&out),
             Command::Evidence(args) => args.run(&out),
             Command::Delta(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
