@@ -8,3 +8,4 @@ mod key;
 mod sigstore;
 mod tlog;
 mod trust;
+mod vercmp;
