@@ -4,11 +4,13 @@
 //! `cli` → capabilities → [`bundle_format`]. Entry points by task:
 //! - keys, signing, DSSE: [`crypto`]
 //! - trust roots, roles, thresholds and rotation: [`trust`]
+//! - evidence bundles (create, verify, inspect, extract; streaming reader for import): [`bundle`]
 //! - offline Sigstore bundle verification: [`sigstore::verify_bundle`]
 //!
 //! Every failure a user can see carries a stable kebab-case code through [`Coded`].
 
 pub mod binary;
+pub mod bundle;
 pub mod crypto;
 pub mod delta;
 pub mod error;

@@ -1,6 +1,7 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod bundle;
 pub mod common;
 pub mod delta;
 pub mod dsse;
@@ -54,6 +55,8 @@ pub enum Command {
     Fingerprint(fingerprint::FingerprintArgs),
     /// Artifact deltas: create, verify, apply, roll back, report.
     Delta(delta::DeltaArgs),
+    /// Evidence bundles: create, verify, inspect, extract.
+    Bundle(bundle::BundleArgs),
     /// Verify Sigstore bundles offline against a trusted_root.json.
     Sigstore(sigstore::SigstoreArgs),
 }
@@ -81,6 +84,7 @@ impl Cli {
             Command::Trust(args) => args.run(&out),
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
+            Command::Bundle(args) => args.run(&out),
         }
     }
 }
