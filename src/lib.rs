@@ -16,11 +16,13 @@ pub mod delta;
 pub mod error;
 pub mod evidence;
 pub mod fsutil;
+pub mod proof;
 pub mod sigstore;
 pub mod store;
 pub mod time;
 pub mod tlog;
 pub mod trust;
+pub mod vex;
 
 pub use bundle_format;
 pub use error::{Coded, FailureClass};

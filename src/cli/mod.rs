@@ -9,10 +9,12 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod proof;
 pub mod sigstore;
 pub mod store;
 pub mod tlog;
 pub mod trust;
+pub mod vex;
 
 use clap::{Parser, Subcommand};
 
@@ -55,6 +57,10 @@ pub enum Command {
     Fingerprint(fingerprint::FingerprintArgs),
     /// Artifact deltas: create, verify, apply, roll back, report.
     Delta(delta::DeltaArgs),
+    /// Prove whether a vulnerability is fixed in a package version; verify proofs.
+    Proof(proof::ProofArgs),
+    /// Write OpenVEX for scanner findings, each statement carrying a proof.
+    Vex(vex::VexArgs),
     /// Evidence bundles: create, verify, inspect, extract.
     Bundle(bundle::BundleArgs),
     /// Verify Sigstore bundles offline against a trusted_root.json.
@@ -84,6 +90,8 @@ impl Cli {
             Command::Trust(args) => args.run(&out),
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
+            Command::Proof(args) => args.run(&out),
+            Command::Vex(args) => args.run(&out),
             Command::Bundle(args) => args.run(&out),
         }
     }
