@@ -95,6 +95,27 @@ enum DeltaCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Vendor side: sign a rollback attestation for a delta and anchor it in a one-entry log.
+    AttestRollback {
+        /// The delta directory.
+        #[arg(long)]
+        delta: PathBuf,
+        /// Private key of the trust root's rollback-signer role (PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// Ed25519 private key (PKCS#8 PEM) that signs the log checkpoint.
+        #[arg(long)]
+        log_key: PathBuf,
+        /// The log's origin (as listed in the trust root).
+        #[arg(long)]
+        log_origin: String,
+        /// Why the rollback is authorized.
+        #[arg(long, default_value = "authorized rollback")]
+        reason: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Render the delta as one self-contained HTML file.
     Report {
         /// The delta directory.
@@ -362,7 +383,12 @@ impl DeltaArgs {
                 };
                 let att_bytes = engine::read_bounded(att, engine::MAX_ATTESTATION_BYTES)
                     .map_err(|e| coded(att, &e))?;
-                rollback::check_rollback_attestation(&att_bytes, m, root, at)
+                let manifest_bytes = engine::read_bounded(
+                    &delta.join(bundle_format::delta::manifest::MANIFEST_FILE),
+                    bundle_format::delta::manifest::MAX_MANIFEST_BYTES,
+                )
+                .map_err(|e| coded(delta, &e))?;
+                rollback::check_rollback_attestation(&att_bytes, m, &manifest_bytes, root, at)
                     .map_err(|e| Failure::from_coded(att.display(), &e))?;
                 let cur = read_artifact(current)?;
                 let reverse = engine::read_bounded(
@@ -388,6 +414,32 @@ impl DeltaArgs {
                     &m.base.sha256.to_string(),
                     m.base.size,
                 );
+                Ok(())
+            }
+            DeltaCommand::AttestRollback { delta, key, log_key, log_origin, reason, out: dest } => {
+                let loaded = engine::load_dir(delta).map_err(|e| coded(delta, &e))?;
+                let manifest_bytes = engine::read_bounded(
+                    &delta.join(bundle_format::delta::manifest::MANIFEST_FILE),
+                    bundle_format::delta::manifest::MAX_MANIFEST_BYTES,
+                )
+                .map_err(|e| coded(delta, &e))?;
+                let signer = airlock::crypto::PrivateKey::load(key).map_err(|e| Failure::from_coded(key.display(), &e))?;
+                let pem = std::fs::read_to_string(log_key).map_err(|e| Failure::io(log_key.display(), &e))?;
+                let lk = {
+                    use ed25519_dalek::pkcs8::DecodePrivateKey as _;
+                    ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+                        Failure::could_not_run("key-invalid", format!("{}: not an Ed25519 PKCS#8 PEM key ({e})", log_key.display()))
+                    })?
+                };
+                let (bytes, vkey) = rollback::create_rollback_attestation(&loaded.manifest, &manifest_bytes, &signer, lk, log_origin, reason)
+                    .map_err(|e| Failure::from_coded(delta.display(), &e))?;
+                engine::write_atomic(dest, &bytes).map_err(|e| coded(dest, &e))?;
+                if out.json {
+                    out.json(&serde_json::json!({"status": "written", "out": dest.display().to_string(), "log_origin": log_origin, "log_vkey": vkey}));
+                } else {
+                    out.line(format!("wrote {}; log verifier key (add with `airlock trust add-log --origin {log_origin} --key ...`):", dest.display()));
+                    out.line(vkey);
+                }
                 Ok(())
             }
             DeltaCommand::Report { dir, html } => {
