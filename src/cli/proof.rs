@@ -66,6 +66,7 @@ enum ProofCommand {
 pub fn prove_and_record(
     location: &StoreLocation,
     request: &ProofRequest,
+    binary: Option<&FingerprintedBinary>,
     out: &OutputMode,
 ) -> Result<ProofBlob, Failure> {
     let dir = location.dir()?;
