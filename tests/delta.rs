@@ -506,34 +506,141 @@ const ORIGIN: &str = "example.com/airlock-test-log";
 fn trust_setup(t: &Tamper) -> String {
     let d = t.dir.path();
     for k in ["root", "vendor", "log", "stranger"] {
-        expect_code(d, &["-q", "key", "generate", "--algorithm", "ed25519", "--out", k, "--force"], 0);
+        expect_code(
+            d,
+            &[
+                "-q",
+                "key",
+                "generate",
+                "--algorithm",
+                "ed25519",
+                "--out",
+                k,
+                "--force",
+            ],
+            0,
+        );
     }
-    expect_code(d, &["-q", "trust", "init", "--root-key", "root.pub", "--at", AT, "--expires", "1y", "--out", "trust.json"], 0);
+    expect_code(
+        d,
+        &[
+            "-q",
+            "trust",
+            "init",
+            "--root-key",
+            "root.pub",
+            "--at",
+            AT,
+            "--expires",
+            "1y",
+            "--out",
+            "trust.json",
+        ],
+        0,
+    );
     for role in ["bundle-signer", "rollback-signer"] {
-        expect_code(d, &["-q", "trust", "add-key", "--trust-root", "trust.json", "--role", role, "--key", "vendor.pub"], 0);
+        expect_code(
+            d,
+            &[
+                "-q",
+                "trust",
+                "add-key",
+                "--trust-root",
+                "trust.json",
+                "--role",
+                role,
+                "--key",
+                "vendor.pub",
+            ],
+            0,
+        );
     }
     let out = expect_code(
         d,
-        &["--json", "delta", "attest-rollback", "--delta", "good", "--key", "vendor.key", "--log-key", "log.key", "--log-origin", ORIGIN, "--out", "rb.json"],
+        &[
+            "--json",
+            "delta",
+            "attest-rollback",
+            "--delta",
+            "good",
+            "--key",
+            "vendor.key",
+            "--log-key",
+            "log.key",
+            "--log-origin",
+            ORIGIN,
+            "--out",
+            "rb.json",
+        ],
         0,
     );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let vkey = v["log_vkey"].as_str().unwrap().to_owned();
-    expect_code(d, &["-q", "trust", "add-log", "--trust-root", "trust.json", "--origin", ORIGIN, "--key", &vkey], 0);
-    expect_code(d, &["-q", "trust", "sign", "--trust-root", "trust.json", "--key", "root.key"], 0);
+    expect_code(
+        d,
+        &[
+            "-q",
+            "trust",
+            "add-log",
+            "--trust-root",
+            "trust.json",
+            "--origin",
+            ORIGIN,
+            "--key",
+            &vkey,
+        ],
+        0,
+    );
+    expect_code(
+        d,
+        &[
+            "-q",
+            "trust",
+            "sign",
+            "--trust-root",
+            "trust.json",
+            "--key",
+            "root.key",
+        ],
+        0,
+    );
     vkey
 }
 
 fn rollback_code(t: &Tamper, att: &str) -> Option<String> {
     let out = run_in(
         t.dir.path(),
-        &["--json", "delta", "rollback", "--current", "target", "--delta", "good", "--attestation", att, "--trust-root", "trust.json", "--at", AT, "--out", "old"],
+        &[
+            "--json",
+            "delta",
+            "rollback",
+            "--current",
+            "target",
+            "--delta",
+            "good",
+            "--attestation",
+            att,
+            "--trust-root",
+            "trust.json",
+            "--at",
+            AT,
+            "--out",
+            "old",
+        ],
     );
     if out.status.code() == Some(0) {
         return None;
     }
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!t.dir.path().join("old").exists(), "nothing written on refusal");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !t.dir.path().join("old").exists(),
+        "nothing written on refusal"
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     Some(v["code"].as_str().unwrap().to_owned())
 }
@@ -546,33 +653,84 @@ fn rollback_with_signed_logged_attestation_restores_the_base_exactly() {
     // Signed by a key outside the rollback-signer role.
     expect_code(
         d,
-        &["-q", "delta", "attest-rollback", "--delta", "good", "--key", "stranger.key", "--log-key", "log.key", "--log-origin", ORIGIN, "--out", "forged.json"],
+        &[
+            "-q",
+            "delta",
+            "attest-rollback",
+            "--delta",
+            "good",
+            "--key",
+            "stranger.key",
+            "--log-key",
+            "log.key",
+            "--log-origin",
+            ORIGIN,
+            "--out",
+            "forged.json",
+        ],
         0,
     );
-    assert_eq!(rollback_code(&t, "forged.json").as_deref(), Some("rollback-signature-invalid"));
+    assert_eq!(
+        rollback_code(&t, "forged.json").as_deref(),
+        Some("rollback-signature-invalid")
+    );
     // Anchored in a log the trust root does not list.
     expect_code(
         d,
-        &["-q", "delta", "attest-rollback", "--delta", "good", "--key", "vendor.key", "--log-key", "log.key", "--log-origin", "example.com/other-log", "--out", "unlogged.json"],
+        &[
+            "-q",
+            "delta",
+            "attest-rollback",
+            "--delta",
+            "good",
+            "--key",
+            "vendor.key",
+            "--log-key",
+            "log.key",
+            "--log-origin",
+            "example.com/other-log",
+            "--out",
+            "unlogged.json",
+        ],
         0,
     );
-    assert_eq!(rollback_code(&t, "unlogged.json").as_deref(), Some("rollback-inclusion-invalid"));
+    assert_eq!(
+        rollback_code(&t, "unlogged.json").as_deref(),
+        Some("rollback-inclusion-invalid")
+    );
     // A tampered checkpoint.
-    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(d.join("rb.json")).unwrap()).unwrap();
-    let cp = v["log"]["checkpoint"].as_str().unwrap().replacen("\n1\n", "\n2\n", 1);
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("rb.json")).unwrap()).unwrap();
+    let cp = v["log"]["checkpoint"]
+        .as_str()
+        .unwrap()
+        .replacen("\n1\n", "\n2\n", 1);
     v["log"]["checkpoint"] = cp.into();
     fs::write(d.join("badcp.json"), serde_json::to_vec(&v).unwrap()).unwrap();
-    assert_eq!(rollback_code(&t, "badcp.json").as_deref(), Some("rollback-inclusion-invalid"));
+    assert_eq!(
+        rollback_code(&t, "badcp.json").as_deref(),
+        Some("rollback-inclusion-invalid")
+    );
     // An attestation for another delta.
     fs::copy(d.join("good/delta-manifest.json"), d.join("manifest.bak")).unwrap();
     let mut m = manifest(&d.join("good"));
     m.score_inputs.provenance_gaps.push("edited".into());
-    fs::write(d.join("good/delta-manifest.json"), airlock::bundle_format::canonical::to_canonical_vec(&m).unwrap()).unwrap();
-    assert_eq!(rollback_code(&t, "rb.json").as_deref(), Some("rollback-digest-mismatch"));
+    fs::write(
+        d.join("good/delta-manifest.json"),
+        airlock::bundle_format::canonical::to_canonical_vec(&m).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        rollback_code(&t, "rb.json").as_deref(),
+        Some("rollback-digest-mismatch")
+    );
     fs::copy(d.join("manifest.bak"), d.join("good/delta-manifest.json")).unwrap();
     // The genuine attestation.
     assert_eq!(rollback_code(&t, "rb.json"), None);
-    assert_eq!(fs::read(d.join("old")).unwrap(), fs::read(d.join("base")).unwrap());
+    assert_eq!(
+        fs::read(d.join("old")).unwrap(),
+        fs::read(d.join("base")).unwrap()
+    );
 }
 
 #[test]
@@ -580,40 +738,111 @@ fn missing_slsa_with_valid_vendor_signature_records_the_gap_and_scores_lower() {
     let t = Tamper::new();
     trust_setup(&t);
     let d = t.dir.path();
-    let target_hex = airlock::bundle_format::Digest::sha256(&fs::read(d.join("target")).unwrap()).hex();
+    let target_hex =
+        airlock::bundle_format::Digest::sha256(&fs::read(d.join("target")).unwrap()).hex();
     let statement = |pt: &str| {
-        format!(r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"target","digest":{{"sha256":"{target_hex}"}}}}],"predicateType":"{pt}","predicate":{{"buildDefinition":{{"resolvedDependencies":[]}}}}}}"#)
+        format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"target","digest":{{"sha256":"{target_hex}"}}}}],"predicateType":"{pt}","predicate":{{"buildDefinition":{{"resolvedDependencies":[]}}}}}}"#
+        )
     };
-    for (name, pt) in [("vendor", "https://airlock.invalid/release/v1"), ("slsa", "https://slsa.dev/provenance/v1")] {
+    for (name, pt) in [
+        ("vendor", "https://airlock.invalid/release/v1"),
+        ("slsa", "https://slsa.dev/provenance/v1"),
+    ] {
         fs::write(d.join(format!("{name}.stmt")), statement(pt)).unwrap();
         expect_code(
             d,
-            &["-q", "dsse", "sign", "--key", "vendor.key", "--payload-type", "application/vnd.in-toto+json", "--out", &format!("{name}.dsse"), &format!("{name}.stmt")],
+            &[
+                "-q",
+                "dsse",
+                "sign",
+                "--key",
+                "vendor.key",
+                "--payload-type",
+                "application/vnd.in-toto+json",
+                "--out",
+                &format!("{name}.dsse"),
+                &format!("{name}.stmt"),
+            ],
             0,
         );
         expect_code(
             d,
-            &["-q", "delta", "create", "--base", "base", "--target", "target", "--attestation", &format!("{name}.dsse"), "--out", &format!("{name}.delta")],
+            &[
+                "-q",
+                "delta",
+                "create",
+                "--base",
+                "base",
+                "--target",
+                "target",
+                "--attestation",
+                &format!("{name}.dsse"),
+                "--out",
+                &format!("{name}.delta"),
+            ],
             0,
         );
     }
     let verify = |delta: &str| -> serde_json::Value {
-        let out = expect_code(d, &["--json", "delta", "verify", "--base", "base", "--delta", delta, "--trust-root", "trust.json", "--at", AT], 0);
+        let out = expect_code(
+            d,
+            &[
+                "--json",
+                "delta",
+                "verify",
+                "--base",
+                "base",
+                "--delta",
+                delta,
+                "--trust-root",
+                "trust.json",
+                "--at",
+                AT,
+            ],
+            0,
+        );
         serde_json::from_str(&out).unwrap()
     };
     let vendor = verify("vendor.delta");
-    assert_eq!(vendor["attestations"][0]["signature_verified"], true, "{vendor}");
-    let gaps = vendor["score_inputs"]["provenance_gaps"].as_array().unwrap();
-    assert!(gaps.iter().any(|g| g.as_str().unwrap().contains("no SLSA provenance")), "{gaps:?}");
+    assert_eq!(
+        vendor["attestations"][0]["signature_verified"], true,
+        "{vendor}"
+    );
+    let gaps = vendor["score_inputs"]["provenance_gaps"]
+        .as_array()
+        .unwrap();
+    assert!(
+        gaps.iter()
+            .any(|g| g.as_str().unwrap().contains("no SLSA provenance")),
+        "{gaps:?}"
+    );
     assert_eq!(vendor["score_inputs"]["provenance_completeness"], 200);
     assert_ne!(vendor["verdict"], "green");
     let slsa = verify("slsa.delta");
-    assert_eq!(slsa["score_inputs"]["provenance_completeness"], 700, "{slsa}");
+    assert_eq!(
+        slsa["score_inputs"]["provenance_completeness"], 700,
+        "{slsa}"
+    );
     assert!(slsa["risk"]["score"].as_u64() < vendor["risk"]["score"].as_u64());
     // Without a trust root nothing is verified: a gap, not a pass.
-    let out = run_in(d, &["--json", "delta", "verify", "--base", "base", "--delta", "vendor.delta"]);
+    let out = run_in(
+        d,
+        &[
+            "--json",
+            "delta",
+            "verify",
+            "--base",
+            "base",
+            "--delta",
+            "vendor.delta",
+        ],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     if out.status.code() == Some(0) {
-        assert_eq!(v["attestations"][0]["signature_verified"], serde_json::Value::Null);
+        assert_eq!(
+            v["attestations"][0]["signature_verified"],
+            serde_json::Value::Null
+        );
     }
 }

@@ -416,23 +416,42 @@ impl DeltaArgs {
                 );
                 Ok(())
             }
-            DeltaCommand::AttestRollback { delta, key, log_key, log_origin, reason, out: dest } => {
+            DeltaCommand::AttestRollback {
+                delta,
+                key,
+                log_key,
+                log_origin,
+                reason,
+                out: dest,
+            } => {
                 let loaded = engine::load_dir(delta).map_err(|e| coded(delta, &e))?;
                 let manifest_bytes = engine::read_bounded(
                     &delta.join(bundle_format::delta::manifest::MANIFEST_FILE),
                     bundle_format::delta::manifest::MAX_MANIFEST_BYTES,
                 )
                 .map_err(|e| coded(delta, &e))?;
-                let signer = airlock::crypto::PrivateKey::load(key).map_err(|e| Failure::from_coded(key.display(), &e))?;
-                let pem = std::fs::read_to_string(log_key).map_err(|e| Failure::io(log_key.display(), &e))?;
+                let signer = airlock::crypto::PrivateKey::load(key)
+                    .map_err(|e| Failure::from_coded(key.display(), &e))?;
+                let pem = std::fs::read_to_string(log_key)
+                    .map_err(|e| Failure::io(log_key.display(), &e))?;
                 let lk = {
                     use ed25519_dalek::pkcs8::DecodePrivateKey as _;
                     ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
-                        Failure::could_not_run("key-invalid", format!("{}: not an Ed25519 PKCS#8 PEM key ({e})", log_key.display()))
+                        Failure::could_not_run(
+                            "key-invalid",
+                            format!("{}: not an Ed25519 PKCS#8 PEM key ({e})", log_key.display()),
+                        )
                     })?
                 };
-                let (bytes, vkey) = rollback::create_rollback_attestation(&loaded.manifest, &manifest_bytes, &signer, lk, log_origin, reason)
-                    .map_err(|e| Failure::from_coded(delta.display(), &e))?;
+                let (bytes, vkey) = rollback::create_rollback_attestation(
+                    &loaded.manifest,
+                    &manifest_bytes,
+                    &signer,
+                    lk,
+                    log_origin,
+                    reason,
+                )
+                .map_err(|e| Failure::from_coded(delta.display(), &e))?;
                 engine::write_atomic(dest, &bytes).map_err(|e| coded(dest, &e))?;
                 if out.json {
                     out.json(&serde_json::json!({"status": "written", "out": dest.display().to_string(), "log_origin": log_origin, "log_vkey": vkey}));

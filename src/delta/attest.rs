@@ -34,12 +34,14 @@ fn dsse_envelope(bytes: &[u8]) -> Option<Envelope> {
 pub fn check(bytes: &[u8], anchors: &Anchors) -> AttestationCheck {
     let mut c = AttestationCheck::default();
     let Some((kind, _, has_proof, payload_type)) = super::analyze::statement_of(bytes) else {
-        c.notes.push("not a DSSE envelope or Sigstore bundle".into());
+        c.notes
+            .push("not a DSSE envelope or Sigstore bundle".into());
         return c;
     };
     if kind == "sigstore-bundle" {
         let Some(path) = &anchors.sigstore_root else {
-            c.notes.push("Sigstore bundle not verified: no --trusted-root given".into());
+            c.notes
+                .push("Sigstore bundle not verified: no --trusted-root given".into());
             return c;
         };
         let root = match crate::sigstore::TrustedRoot::load(path) {
@@ -56,13 +58,15 @@ pub fn check(bytes: &[u8], anchors: &Anchors) -> AttestationCheck {
             }
             Err(e) => {
                 c.signature = Some(false);
-                c.notes.push(format!("Sigstore bundle failed verification: {e}"));
+                c.notes
+                    .push(format!("Sigstore bundle failed verification: {e}"));
             }
         }
         return c;
     }
     let Some(path) = &anchors.trust_root else {
-        c.notes.push("signature not verified: no --trust-root given".into());
+        c.notes
+            .push("signature not verified: no --trust-root given".into());
         if !has_proof {
             c.notes.push("no transparency-log inclusion proof".into());
         }

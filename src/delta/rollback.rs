@@ -103,7 +103,11 @@ fn statement_for(m: &DeltaManifest, manifest_sha256: &str, reason: &str) -> Stat
     digest.insert("sha256".to_owned(), m.base.sha256.hex());
     digest.insert("blake3".to_owned(), m.base.blake3.hex());
     Statement::new(
-        vec![crate::crypto::intoto::ResourceDescriptor { name: "rollback-target".into(), digest, uri: None }],
+        vec![crate::crypto::intoto::ResourceDescriptor {
+            name: "rollback-target".into(),
+            digest,
+            uri: None,
+        }],
         ROLLBACK_PREDICATE_TYPE,
         serde_json::json!({
             "from": {"sha256": m.target.sha256.hex(), "blake3": m.target.blake3.hex()},
@@ -132,10 +136,15 @@ pub fn check_rollback_attestation(
     let att: RollbackAttestation =
         serde_json::from_value(value).map_err(|e| RollbackError::Malformed(e.to_string()))?;
     if att.format != ROLLBACK_FORMAT {
-        return Err(RollbackError::Malformed(format!("format {:?}, expected {ROLLBACK_FORMAT:?}", att.format)));
+        return Err(RollbackError::Malformed(format!(
+            "format {:?}, expected {ROLLBACK_FORMAT:?}",
+            att.format
+        )));
     }
-    let env_bytes = to_canonical_vec(&att.envelope).map_err(|e| RollbackError::Malformed(e.to_string()))?;
-    let envelope = Envelope::from_json(&env_bytes).map_err(|e| RollbackError::Malformed(format!("envelope: {e}")))?;
+    let env_bytes =
+        to_canonical_vec(&att.envelope).map_err(|e| RollbackError::Malformed(e.to_string()))?;
+    let envelope = Envelope::from_json(&env_bytes)
+        .map_err(|e| RollbackError::Malformed(format!("envelope: {e}")))?;
     let trust = TrustRoot::load(root, at).map_err(|e| RollbackError::TrustRoot(e.to_string()))?;
     let verified = trust
         .verify_envelope(&envelope, INTOTO_PAYLOAD_TYPE, Role::RollbackSigner)
@@ -149,8 +158,14 @@ pub fn check_rollback_attestation(
         )));
     }
     let base_hex = m.base.sha256.hex();
-    if !st.subject.iter().any(|s| s.digest.get("sha256") == Some(&base_hex)) {
-        return Err(RollbackError::WrongDigests(format!("no subject names the restored artifact sha256:{base_hex}")));
+    if !st
+        .subject
+        .iter()
+        .any(|s| s.digest.get("sha256") == Some(&base_hex))
+    {
+        return Err(RollbackError::WrongDigests(format!(
+            "no subject names the restored artifact sha256:{base_hex}"
+        )));
     }
     let from = st.predicate["from"]["sha256"].as_str().unwrap_or("");
     if from != m.target.sha256.hex() {
@@ -160,7 +175,9 @@ pub fn check_rollback_attestation(
         )));
     }
     let manifest_hex = bundle_format::Digest::sha256(manifest_bytes).hex();
-    let named = st.predicate["delta_manifest"]["sha256"].as_str().unwrap_or("");
+    let named = st.predicate["delta_manifest"]["sha256"]
+        .as_str()
+        .unwrap_or("");
     if named != manifest_hex {
         return Err(RollbackError::WrongDigests(format!(
             "predicate.delta_manifest.sha256 is {named:?}, the delta manifest is sha256:{manifest_hex}"
@@ -171,7 +188,9 @@ pub fn check_rollback_attestation(
         .logs()
         .iter()
         .find(|l| l.origin == att.log.origin)
-        .ok_or_else(|| RollbackError::Inclusion(format!("log {:?} is not in the trust root", att.log.origin)))?;
+        .ok_or_else(|| {
+            RollbackError::Inclusion(format!("log {:?} is not in the trust root", att.log.origin))
+        })?;
     let verifier = match log.key_type {
         LogKeyType::NoteVkey => note::Verifier::from_vkey(&log.key),
         LogKeyType::SpkiPem => {
@@ -186,9 +205,17 @@ pub fn check_rollback_attestation(
         .map(|k| note::Verifier::from_vkey(k))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| RollbackError::Inclusion(format!("witness key: {e}")))?;
-    let policy = checkpoint::WitnessPolicy { witnesses, threshold: usize::try_from(w.threshold).unwrap_or(usize::MAX) };
-    let cp = checkpoint::verify(att.log.checkpoint.as_bytes(), &verifier, &log.origin, &policy)
-        .map_err(|e| RollbackError::Inclusion(format!("checkpoint: {e}")))?;
+    let policy = checkpoint::WitnessPolicy {
+        witnesses,
+        threshold: usize::try_from(w.threshold).unwrap_or(usize::MAX),
+    };
+    let cp = checkpoint::verify(
+        att.log.checkpoint.as_bytes(),
+        &verifier,
+        &log.origin,
+        &policy,
+    )
+    .map_err(|e| RollbackError::Inclusion(format!("checkpoint: {e}")))?;
     if cp.checkpoint.size != att.log.tree_size {
         return Err(RollbackError::Inclusion(format!(
             "proof is for tree size {}, the checkpoint has {}",
@@ -202,12 +229,24 @@ pub fn check_rollback_attestation(
         .log
         .inclusion_proof
         .iter()
-        .map(|h| hex::decode(h).ok().and_then(|v| merkle::Hash::try_from(v.as_slice()).ok()))
+        .map(|h| {
+            hex::decode(h)
+                .ok()
+                .and_then(|v| merkle::Hash::try_from(v.as_slice()).ok())
+        })
         .collect::<Option<_>>()
-        .ok_or_else(|| RollbackError::Inclusion("inclusion proof: not 32-byte hex hashes".into()))?;
+        .ok_or_else(|| {
+            RollbackError::Inclusion("inclusion proof: not 32-byte hex hashes".into())
+        })?;
     let leaf = merkle::leaf_hash(&env_bytes);
-    merkle::verify_inclusion(&leaf, att.log.leaf_index, att.log.tree_size, &proof, &cp.checkpoint.root)
-        .map_err(|e| RollbackError::Inclusion(format!("inclusion proof: {e}")))
+    merkle::verify_inclusion(
+        &leaf,
+        att.log.leaf_index,
+        att.log.tree_size,
+        &proof,
+        &cp.checkpoint.root,
+    )
+    .map_err(|e| RollbackError::Inclusion(format!("inclusion proof: {e}")))
 }
 
 /// Creates a rollback attestation for a delta: the statement signed with `key` (a key of the
@@ -229,14 +268,22 @@ pub fn create_rollback_attestation(
     reason: &str,
 ) -> Result<(Vec<u8>, String), RollbackError> {
     let err = |e: &dyn std::fmt::Display| RollbackError::Create(e.to_string());
-    let st = statement_for(m, &bundle_format::Digest::sha256(manifest_bytes).hex(), reason);
+    let st = statement_for(
+        m,
+        &bundle_format::Digest::sha256(manifest_bytes).hex(),
+        reason,
+    );
     let payload = to_canonical_vec(&st).map_err(|e| err(&e))?;
     let mut env = Envelope::new(INTOTO_PAYLOAD_TYPE, payload);
     crate::crypto::sign_envelope(&mut env, key);
-    let env_value: serde_json::Value = serde_json::from_slice(&env.to_json()).map_err(|e| err(&e))?;
+    let env_value: serde_json::Value =
+        serde_json::from_slice(&env.to_json()).map_err(|e| err(&e))?;
     let env_bytes = to_canonical_vec(&env_value).map_err(|e| err(&e))?;
     let leaf = merkle::leaf_hash(&env_bytes);
-    let text = format!("{origin}\n1\n{}\n", base64::engine::general_purpose::STANDARD.encode(leaf));
+    let text = format!(
+        "{origin}\n1\n{}\n",
+        base64::engine::general_purpose::STANDARD.encode(leaf)
+    );
     let signer = note::Signer::ed25519(origin, log_key).map_err(|e| err(&e))?;
     let vkey = signer.verifier().vkey().unwrap_or_default();
     let note_bytes = note::sign(&text, &[&signer], 0).map_err(|e| err(&e))?;
