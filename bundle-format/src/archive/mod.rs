@@ -1,0 +1,90 @@
+//! The bundle archive: a ustar stream with canonical headers, compressed as exactly two zstd
+//! frames (the first holds only the manifest member, the second every entry and the
+//! end-of-archive marker). [`BundleWriter`] writes it, [`BundleReader`] checks it as it streams.
+//!
+//! From `spec/bundle-format.md` ("Archive"): every header is the one [`canonical_header`]
+//! produces for the entry's path and size, byte for byte; readers compare the whole 512-byte
+//! block, so mode, owner, times, link names and checksum need no separate checks.
+
+mod read;
+#[cfg(test)]
+mod tests;
+mod write;
+
+pub use read::{BundleReader, EntryReader, ReadError, ReadSummary};
+pub use write::{BundleWriter, WriteError, WriteOptions};
+
+use crate::path::ustar_split;
+
+/// Size of a tar block.
+pub const BLOCK_BYTES: usize = 512;
+/// zstd compression level of both frames.
+pub const ZSTD_LEVEL: i32 = 3;
+/// zstd window log writers use (2 MiB window).
+pub const ZSTD_WINDOW_LOG: u32 = 21;
+/// Largest entry size a ustar octal size field can hold (8 GiB - 1).
+pub const MAX_USTAR_SIZE: u64 = (1 << 33) - 1;
+
+/// The one header airlock writes (and accepts) for a regular file of `size` bytes at `path`:
+/// ustar magic `ustar\0` version `00`, mode `0000644`, uid and gid `0000000`, mtime 0, type `0`,
+/// empty link name, uname and gname, device numbers `0000000`, `path` split by
+/// [`ustar_split`], numeric fields as zero-padded octal ending in NUL, and the checksum as six
+/// octal digits, NUL, space. `None` if the path cannot be split or the size does not fit.
+#[must_use]
+pub fn canonical_header(path: &str, size: u64) -> Option<[u8; BLOCK_BYTES]> {
+    let (prefix, name) = ustar_split(path)?;
+    if size > MAX_USTAR_SIZE {
+        return None;
+    }
+    let mut h = [0u8; BLOCK_BYTES];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[108..116].copy_from_slice(b"0000000\0");
+    h[116..124].copy_from_slice(b"0000000\0");
+    h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    h[136..148].copy_from_slice(b"00000000000\0");
+    h[156] = b'0';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[329..337].copy_from_slice(b"0000000\0");
+    h[337..345].copy_from_slice(b"0000000\0");
+    h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
+    // The checksum is the sum of all header bytes with the checksum field taken as 8 spaces.
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    Some(h)
+}
+
+/// Zero bytes that pad `size` bytes of data to a whole block.
+#[must_use]
+pub fn padding_bytes(size: u64) -> usize {
+    let rem = (size % BLOCK_BYTES as u64) as usize;
+    if rem == 0 { 0 } else { BLOCK_BYTES - rem }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    #[test]
+    fn canonical_header_is_what_tar_reads() {
+        let h = canonical_header("advisories/osv/a.json", 1234).unwrap();
+        let parsed = tar::Header::from_byte_slice(&h);
+        assert_eq!(parsed.path_bytes().as_ref(), b"advisories/osv/a.json");
+        assert_eq!(parsed.size().unwrap(), 1234);
+        assert_eq!(parsed.mode().unwrap(), 0o644);
+        assert_eq!(parsed.entry_type(), tar::EntryType::Regular);
+        assert_eq!(parsed.cksum().unwrap(), {
+            let mut copy = h;
+            copy[148..156].copy_from_slice(b"        ");
+            copy.iter().map(|&b| u32::from(b)).sum::<u32>()
+        });
+        let long = format!("{}/{}", "p".repeat(120), "n".repeat(90));
+        let h = canonical_header(&long, 0).unwrap();
+        assert_eq!(
+            tar::Header::from_byte_slice(&h).path_bytes().as_ref(),
+            long.as_bytes()
+        );
+    }
+}
