@@ -3,4 +3,6 @@
 mod common;
 mod evidence_scan;
 mod fingerprint;
+mod key;
 mod tlog;
+mod trust;

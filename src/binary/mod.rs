@@ -8,4 +8,8 @@
 //! Depends on `object` and `capstone` only; no I/O beyond reading the files it is given, no
 //! network, no store (the store and proof code call into this module, never the reverse).
 
+pub mod disasm;
+pub mod extract;
+pub mod format;
 pub mod tlsh;
+pub mod unwind;

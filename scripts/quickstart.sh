@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# airlock end to end on shipped fixtures, offline, with the embedded store.
+# Vendor side: keys, a trust root, signed evidence. Operator side: verify.
+# Each capability extends this script; it stops at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --bin airlock
+AIRLOCK="$PWD/${CARGO_TARGET_DIR:-target}/debug/airlock"
+WORK="${QUICKSTART_DIR:-$(mktemp -d)}"
+mkdir -p "$WORK"
+AT="2026-11-23T12:00:00Z"
+step() { printf '\n== %s\n' "$*"; }
+al() { echo "+ airlock $*"; "$AIRLOCK" "$@"; }
+
+step "vendor: keys and a signed trust root"
+al -q key generate --algorithm ed25519 --out "$WORK/root" --force
+al -q key generate --algorithm ecdsa-p256 --out "$WORK/vendor" --force
+al -q trust init --root-key "$WORK/root.pub" --at "$AT" --expires 1y --out "$WORK/trust.json"
+for role in bundle-signer rollback-signer proof-signer; do
+  al trust add-key --trust-root "$WORK/trust.json" --role "$role" --key "$WORK/vendor.pub"
+done
+al trust sign --trust-root "$WORK/trust.json" --key "$WORK/root.key"
+al trust verify "$WORK/trust.json" --at "$AT"
+
+step "vendor: sign an in-toto statement in DSSE; operator verifies it against the trust root"
+printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"quickstart","digest":{"sha256":"%s"}}],"predicateType":"https://airlock.invalid/quickstart/v1","predicate":{}}' \
+  "$(sha256sum "$WORK/trust.json" | cut -d' ' -f1)" > "$WORK/statement.json"
+al dsse sign --key "$WORK/vendor.key" --payload-type application/vnd.in-toto+json --out "$WORK/statement.dsse" "$WORK/statement.json"
+al dsse verify "$WORK/statement.dsse" --trust-root "$WORK/trust.json" --role bundle-signer --at "$AT"

@@ -1,0 +1,186 @@
+//! Per-function fingerprints of a binary: for each function of each image, its TLSH digest
+//! (functions of at least 50 bytes with enough variation) and its instruction hash.
+//! Functions are processed in parallel (one disassembler per thread); results are sorted by
+//! address, so output does not depend on the thread count.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::disasm::Disassembler;
+use super::format::{self, Arch, BinaryError, BoundarySource, Format, Image, Limits};
+use super::tlsh::Tlsh;
+
+/// One function's fingerprints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionFingerprint {
+    /// Name (see [`format::Function::name`]).
+    pub name: String,
+    /// Start address.
+    pub address: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Where the boundaries came from.
+    pub boundary_source: BoundarySource,
+    /// TLSH of the function's bytes, where one exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tlsh: Option<Tlsh>,
+    /// BLAKE3 of the normalized instruction stream, where the architecture can be disassembled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insn_hash: Option<String>,
+    /// Instructions decoded.
+    pub instructions: usize,
+    /// Undecodable units.
+    pub undecodable: usize,
+}
+
+/// One image's fingerprints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageFingerprints {
+    /// Container format.
+    pub format: Format,
+    /// Instruction set.
+    pub arch: Arch,
+    /// 32 or 64.
+    pub bits: u8,
+    /// `little` or `big`.
+    pub endian: &'static str,
+    /// Index in a fat Mach-O.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fat_index: Option<usize>,
+    /// ELF build id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_id: Option<String>,
+    /// Best boundary source used.
+    pub boundary_source: BoundarySource,
+    /// Zero-length candidates dropped.
+    pub zero_length_skipped: usize,
+    /// Why instruction hashes are missing, if they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disassembly_unavailable: Option<String>,
+    /// Functions, sorted by address.
+    pub functions: Vec<FunctionFingerprint>,
+}
+
+/// Fingerprints every function of `img` (or only those named in `only`).
+///
+/// # Errors
+/// [`BinaryError`] from the function list.
+pub fn fingerprint_image(
+    img: &Image<'_>,
+    only: Option<&BTreeSet<String>>,
+    threads: usize,
+) -> Result<ImageFingerprints, BinaryError> {
+    let list = img.functions()?;
+    let wanted: Vec<&format::Function> = list
+        .functions
+        .iter()
+        .filter(|f| only.is_none_or(|o| o.contains(&f.name)))
+        .collect();
+    let big_endian = img.info.endian == "big";
+    let unavailable = Disassembler::new(&img.info.arch, big_endian)
+        .err()
+        .map(|e| e.to_string());
+    let threads = threads.clamp(1, 64).min(wanted.len().max(1));
+    let chunk = wanted.len().div_ceil(threads).max(1);
+    let mut functions: Vec<FunctionFingerprint> = std::thread::scope(|s| {
+        let handles: Vec<_> = wanted
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let dis = Disassembler::new(&img.info.arch, big_endian).ok();
+                    part.iter()
+                        .map(|f| fingerprint_function(img, f, dis.as_ref()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("fingerprint worker does not panic"))
+            .collect()
+    });
+    functions.sort_by(|a, b| (a.address, &a.name).cmp(&(b.address, &b.name)));
+    Ok(ImageFingerprints {
+        format: img.info.format,
+        arch: img.info.arch.clone(),
+        bits: img.info.bits,
+        endian: img.info.endian,
+        fat_index: img.info.fat_index,
+        build_id: img.info.build_id.clone(),
+        boundary_source: list.boundary_source,
+        zero_length_skipped: list.zero_length_skipped,
+        disassembly_unavailable: unavailable,
+        functions,
+    })
+}
+
+fn fingerprint_function(
+    img: &Image<'_>,
+    f: &format::Function,
+    dis: Option<&Disassembler>,
+) -> FunctionFingerprint {
+    let bytes = img.function_bytes(f).unwrap_or(&[]);
+    let tlsh = Tlsh::of(bytes);
+    let norm = dis.and_then(|d| d.normalize(bytes, f.address).ok());
+    FunctionFingerprint {
+        name: f.name.clone(),
+        address: f.address,
+        size: f.size,
+        boundary_source: f.boundary_source,
+        tlsh,
+        insn_hash: norm.as_ref().map(|n| n.hash.clone()),
+        instructions: norm.as_ref().map_or(0, |n| n.instructions),
+        undecodable: norm.as_ref().map_or(0, |n| n.undecodable),
+    }
+}
+
+/// Fingerprints every image of the binary in `data`. With `only`, every name must exist in
+/// some image.
+///
+/// # Errors
+/// [`BinaryError`] when the binary cannot be parsed or a named function is missing or empty.
+pub fn fingerprint_binary(
+    data: &[u8],
+    only: Option<&BTreeSet<String>>,
+    limits: &Limits,
+    threads: usize,
+) -> Result<Vec<ImageFingerprints>, BinaryError> {
+    let images = format::parse(data, limits)?;
+    let mut out = Vec::with_capacity(images.len());
+    for img in &images {
+        out.push(fingerprint_image(img, only, threads)?);
+    }
+    if let Some(only) = only {
+        for name in only {
+            let found: Vec<&FunctionFingerprint> = out
+                .iter()
+                .flat_map(|i| &i.functions)
+                .filter(|f| &f.name == name)
+                .collect();
+            if found.is_empty() {
+                // Distinguish a zero-length symbol from an absent one.
+                let empty = images.iter().any(|img| {
+                    img.info.symbol_count + img.info.dynamic_symbol_count > 0
+                        && has_zero_length(img, name)
+                });
+                return Err(if empty {
+                    BinaryError::EmptyFunction { name: name.clone() }
+                } else {
+                    BinaryError::FunctionNotFound { name: name.clone() }
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn has_zero_length(img: &Image<'_>, name: &str) -> bool {
+    img.zero_length_names().iter().any(|n| n == name)
+}
+
+/// The default worker count: the machine's parallelism.
+#[must_use]
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
