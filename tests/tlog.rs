@@ -241,3 +241,275 @@ fn verify_consistency_accepts_and_rejects() {
         1,
     );
 }
+
+fn sn(rel: &str) -> String {
+    fixture(&format!("vectors/signed-note/{rel}"))
+        .display()
+        .to_string()
+}
+
+const PETER: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+const ENOCH: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
+
+#[test]
+fn verify_note_vectors_and_bad_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-note",
+            &sn("go-note-peterneumann.note"),
+            "--key",
+            PETER,
+        ],
+        0,
+    );
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-note",
+            &sn("c2sp-signed-note-example.note"),
+            "--key",
+            "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
+        ],
+        0,
+    );
+    let out = expect_code(
+        d,
+        &[
+            "--json",
+            "tlog",
+            "verify-note",
+            &sn("go-note-two-signatures.note"),
+            "--key",
+            PETER,
+            ENOCH,
+        ],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verified"].as_array().unwrap().len(), 2);
+    let err = stderr_of(
+        d,
+        &[
+            "tlog",
+            "verify-note",
+            &sn("go-note-peterneumann-tampered.note"),
+            "--key",
+            PETER,
+        ],
+    );
+    assert!(err.contains("note-signature-invalid"), "{err}");
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-note",
+            &sn("go-note-peterneumann-tampered.note"),
+            "--key",
+            PETER,
+        ],
+        1,
+    );
+    let err = stderr_of(
+        d,
+        &[
+            "tlog",
+            "verify-note",
+            &sn("go-note-peterneumann.note"),
+            "--key",
+            ENOCH,
+        ],
+    );
+    assert!(err.contains("note-unknown-key"), "{err}");
+
+    let good = std::fs::read_to_string(sn("go-note-peterneumann.note")).unwrap();
+    let sig_line = good.lines().last().unwrap().to_owned();
+    let mut many = good.clone();
+    for i in 0..101 {
+        many.push_str(&format!("\u{2014} other{i} AAAAAAAAAA==\n"));
+    }
+    for (name, text, code) in [
+        (
+            "no-blank-line",
+            good.replacen("\n\n", "\n", 1),
+            "note-malformed",
+        ),
+        (
+            "no-final-newline",
+            good.trim_end_matches('\n').to_owned(),
+            "note-malformed",
+        ),
+        (
+            "duplicate",
+            format!("{good}{sig_line}\n"),
+            "note-duplicate-signature",
+        ),
+        (
+            "bad-base64",
+            good.replace("x08go", "x08g*"),
+            "note-malformed",
+        ),
+        ("too-many", many, "note-too-many-signatures"),
+    ] {
+        std::fs::write(d.join(name), text).unwrap();
+        let out = run_in(d, &["tlog", "verify-note", name, "--key", PETER]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(code), "{name}: {err}");
+    }
+    // A malformed key string cannot run.
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-note",
+            &sn("go-note-peterneumann.note"),
+            "--key",
+            "PeterNeumann+00000000+AAAA",
+        ],
+        2,
+    );
+}
+
+#[test]
+fn verify_checkpoint_rekor_and_witnesses() {
+    use airlock::tlog::checkpoint::Checkpoint;
+    use airlock::tlog::note::{self, Signer};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let rekor = sn("rekor-checkpoint-from-rules_lint-bundle.note");
+    let pem = sn("rekor-sigstore-dev.pub.pem");
+    let origin = "rekor.sigstore.dev - 1193050959916656506";
+    let out = expect_code(
+        d,
+        &[
+            "--json",
+            "tlog",
+            "verify-checkpoint",
+            &rekor,
+            "--log-key",
+            &pem,
+            "--origin",
+            origin,
+        ],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["size"], 66_718_530);
+    let err = stderr_of(
+        d,
+        &[
+            "tlog",
+            "verify-checkpoint",
+            &rekor,
+            "--log-key",
+            &pem,
+            "--origin",
+            "rekor.sigstore.dev - 1",
+        ],
+    );
+    assert!(err.contains("checkpoint-origin-mismatch"), "{err}");
+    let tampered = std::fs::read_to_string(&rekor)
+        .unwrap()
+        .replace("66718530", "66718531");
+    std::fs::write(d.join("tampered"), tampered).unwrap();
+    let err = stderr_of(
+        d,
+        &[
+            "tlog",
+            "verify-checkpoint",
+            "tampered",
+            "--log-key",
+            &pem,
+            "--origin",
+            origin,
+        ],
+    );
+    assert!(err.contains("note-signature-invalid"), "{err}");
+
+    // An Ed25519 log with three witnesses, two of which cosigned.
+    let log = Signer::ed25519(
+        "log.example/test",
+        ed25519_dalek::SigningKey::from_bytes(&[1; 32]),
+    )
+    .unwrap();
+    let w: Vec<Signer> = (0..3u8)
+        .map(|i| {
+            Signer::cosignature_v1(
+                &format!("witness{i}.example"),
+                ed25519_dalek::SigningKey::from_bytes(&[20 + i; 32]),
+            )
+            .unwrap()
+        })
+        .collect();
+    let body = Checkpoint {
+        origin: "log.example/test".into(),
+        size: 8,
+        root: [7; 32],
+        extensions: vec![],
+    }
+    .to_text();
+    let signed = note::sign(&body, &[&log], 0).unwrap();
+    let cosigned = note::add_signatures(&signed, &[&w[0], &w[1]], 1_763_900_000).unwrap();
+    std::fs::write(d.join("cp"), &cosigned).unwrap();
+    let lk = log.verifier().vkey().unwrap();
+    let wk: Vec<String> = w.iter().map(|s| s.verifier().vkey().unwrap()).collect();
+    expect_code(d, &["tlog", "verify-checkpoint", "cp", "--key", &lk], 0);
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-checkpoint",
+            "cp",
+            "--key",
+            &lk,
+            "--witness",
+            &wk[0],
+            &wk[1],
+            &wk[2],
+            "--witness-threshold",
+            "2",
+        ],
+        0,
+    );
+    let err = stderr_of(
+        d,
+        &[
+            "tlog",
+            "verify-checkpoint",
+            "cp",
+            "--key",
+            &lk,
+            "--witness",
+            &wk[0],
+            &wk[1],
+            &wk[2],
+            "--witness-threshold",
+            "3",
+        ],
+    );
+    assert!(err.contains("witness-threshold-not-met"), "{err}");
+    // The key's name must be the origin.
+    let other = Signer::ed25519(
+        "other.example",
+        ed25519_dalek::SigningKey::from_bytes(&[1; 32]),
+    )
+    .unwrap();
+    let s2 = note::sign(&body, &[&other], 0).unwrap();
+    std::fs::write(d.join("cp2"), &s2).unwrap();
+    let err = stderr_of(
+        d,
+        &[
+            "tlog",
+            "verify-checkpoint",
+            "cp2",
+            "--key",
+            &other.verifier().vkey().unwrap(),
+        ],
+    );
+    assert!(err.contains("checkpoint-origin-mismatch"), "{err}");
+}

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use airlock::tlog::checkpoint::{self, WitnessPolicy};
 use airlock::tlog::merkle::{self, Hash};
+use airlock::tlog::note::{self, VerifiedSignature, Verifier};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -20,11 +22,16 @@ pub struct TlogArgs {
 
 /// The `tlog` verbs.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::enum_variant_names, reason = "the local-log verbs join these")]
 pub enum TlogCommand {
     /// Verify an RFC 6962/9162 inclusion proof.
     VerifyInclusion(VerifyInclusionArgs),
     /// Verify an RFC 6962/9162 consistency proof between two tree heads.
     VerifyConsistency(VerifyConsistencyArgs),
+    /// Verify a C2SP signed note against verifier keys.
+    VerifyNote(VerifyNoteArgs),
+    /// Verify a C2SP checkpoint: log signature, origin, witness cosignatures.
+    VerifyCheckpoint(VerifyCheckpointArgs),
 }
 
 impl TlogArgs {
@@ -33,6 +40,8 @@ impl TlogArgs {
         match &self.command {
             TlogCommand::VerifyInclusion(a) => a.run(out),
             TlogCommand::VerifyConsistency(a) => a.run(out),
+            TlogCommand::VerifyNote(a) => a.run(out),
+            TlogCommand::VerifyCheckpoint(a) => a.run(out),
         }
     }
 }
@@ -213,6 +222,183 @@ impl VerifyConsistencyArgs {
             out.line(format!(
                 "verified: tree {} (size {}) is a prefix of tree {} (size {})",
                 report.old_root, report.old_size, report.root, report.size
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn parse_vkeys(flag: &str, keys: &[String]) -> Result<Vec<Verifier>, Failure> {
+    keys.iter()
+        .map(|k| Verifier::from_vkey(k).map_err(|e| Failure::from_coded(flag, &e)))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct SignatureReport {
+    name: String,
+    key_hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<u64>,
+}
+
+impl From<&VerifiedSignature> for SignatureReport {
+    fn from(s: &VerifiedSignature) -> Self {
+        Self {
+            name: s.name.clone(),
+            key_hash: hex::encode(s.key_hash),
+            timestamp: s.timestamp,
+        }
+    }
+}
+
+/// `airlock tlog verify-note`.
+#[derive(Debug, Args)]
+pub struct VerifyNoteArgs {
+    /// The signed note.
+    file: PathBuf,
+    /// C2SP verifier keys (`name+hash+base64`); repeat or list several.
+    #[arg(long = "key", value_name = "VKEY", required = true, num_args = 1..)]
+    keys: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct NoteReport {
+    status: &'static str,
+    file: String,
+    text: String,
+    verified: Vec<SignatureReport>,
+    unverified: Vec<String>,
+}
+
+impl VerifyNoteArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let keys = parse_vkeys("--key", &self.keys)?;
+        let bytes = read_file(&self.file)?;
+        let opened =
+            note::open(&bytes, &keys).map_err(|e| Failure::from_coded(self.file.display(), &e))?;
+        let report = NoteReport {
+            status: "verified",
+            file: self.file.display().to_string(),
+            text: opened.text.clone(),
+            verified: opened.verified.iter().map(SignatureReport::from).collect(),
+            unverified: opened.unverified.iter().map(|s| s.name.clone()).collect(),
+        };
+        if out.json {
+            out.json(&report);
+        } else {
+            let names: Vec<&str> = report.verified.iter().map(|s| s.name.as_str()).collect();
+            out.line(format!(
+                "verified: {} signed by {}",
+                report.file,
+                names.join(", ")
+            ));
+            if !report.unverified.is_empty() {
+                out.info(format!(
+                    "ignored signatures from unknown keys: {}",
+                    report.unverified.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `airlock tlog verify-checkpoint`.
+#[derive(Debug, Args)]
+pub struct VerifyCheckpointArgs {
+    /// The signed checkpoint note.
+    file: PathBuf,
+    /// The log's C2SP verifier key; the checkpoint origin must equal its name.
+    #[arg(
+        long = "key",
+        value_name = "VKEY",
+        conflicts_with = "log_key",
+        required_unless_present = "log_key"
+    )]
+    key: Option<String>,
+    /// The log's ECDSA P-256 public key (PEM), as Rekor uses; needs --origin.
+    #[arg(long, value_name = "PEM", requires = "origin")]
+    log_key: Option<PathBuf>,
+    /// The expected checkpoint origin (defaults to the --key name).
+    #[arg(long, value_name = "NAME")]
+    origin: Option<String>,
+    /// Witness verifier keys (tlog-cosignature/v1); repeat or list several.
+    #[arg(long = "witness", value_name = "VKEY", num_args = 1..)]
+    witnesses: Vec<String>,
+    /// How many witnesses must have cosigned (default: all given).
+    #[arg(long, value_name = "K")]
+    witness_threshold: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct CheckpointReport {
+    status: &'static str,
+    origin: String,
+    size: u64,
+    root: String,
+    extensions: Vec<String>,
+    log_signature: SignatureReport,
+    witnesses: Vec<SignatureReport>,
+}
+
+impl VerifyCheckpointArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let log = match (&self.key, &self.log_key, &self.origin) {
+            (Some(k), _, _) => {
+                Verifier::from_vkey(k).map_err(|e| Failure::from_coded("--key", &e))?
+            }
+            (None, Some(pem), Some(origin)) => {
+                let text =
+                    std::fs::read_to_string(pem).map_err(|e| Failure::io(pem.display(), &e))?;
+                Verifier::ecdsa_p256_from_pem(checkpoint::rekor_key_name(origin), &text)
+                    .map_err(|e| Failure::from_coded(pem.display(), &e))?
+            }
+            _ => {
+                return Err(Failure::usage(
+                    "give --key VKEY, or --log-key PEM with --origin NAME",
+                ));
+            }
+        };
+        let expected_origin = self
+            .origin
+            .clone()
+            .unwrap_or_else(|| checkpoint::origin_of_key(&log).to_owned());
+        let witnesses = parse_vkeys("--witness", &self.witnesses)?;
+        let threshold = self.witness_threshold.unwrap_or(witnesses.len());
+        if threshold > witnesses.len() {
+            return Err(Failure::usage(format!(
+                "--witness-threshold {threshold} exceeds the {} witnesses given",
+                witnesses.len()
+            )));
+        }
+        let policy = WitnessPolicy {
+            witnesses,
+            threshold,
+        };
+        let bytes = read_file(&self.file)?;
+        let v = checkpoint::verify(&bytes, &log, &expected_origin, &policy)
+            .map_err(|e| Failure::from_coded(self.file.display(), &e))?;
+        let report = CheckpointReport {
+            status: "verified",
+            origin: v.checkpoint.origin.clone(),
+            size: v.checkpoint.size,
+            root: hex::encode(v.checkpoint.root),
+            extensions: v.checkpoint.extensions.clone(),
+            log_signature: SignatureReport::from(&v.log_signature),
+            witnesses: v.witnesses.iter().map(SignatureReport::from).collect(),
+        };
+        if out.json {
+            out.json(&report);
+        } else {
+            out.line(format!(
+                "verified: checkpoint of {} at size {} root {} (log key {}, {} of {} witnesses)",
+                report.origin,
+                report.size,
+                report.root,
+                report.log_signature.name,
+                report.witnesses.len(),
+                policy.witnesses.len()
             ));
         }
         Ok(())

@@ -5,10 +5,16 @@
 //! - hash leaves, build or check inclusion and consistency proofs: [`merkle`]
 //!   ([`merkle::verify_inclusion`], [`merkle::verify_consistency`],
 //!   [`merkle::inclusion_proof`], [`merkle::consistency_proof`]);
+//! - parse, verify and sign C2SP signed notes and tlog-cosignature/v1 cosignatures: [`note`]
+//!   ([`note::open`], [`note::Verifier::from_vkey`], [`note::Verifier::ecdsa_p256_from_pem`]);
+//! - parse and verify C2SP checkpoints with a k-of-n witness policy: [`checkpoint`]
+//!   ([`checkpoint::Checkpoint::parse`], [`checkpoint::verify`]);
 //!
 //! Nothing here opens a network connection or reads the clock. Must not depend on the CLI.
 
+pub mod checkpoint;
 pub mod merkle;
+pub mod note;
 
 #[cfg(test)]
 mod vector_tests;
