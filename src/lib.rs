@@ -4,6 +4,7 @@
 //! `cli` → capabilities → [`bundle_format`]. Entry points by task:
 //! - keys, signing, DSSE: [`crypto`]
 //! - trust roots, roles, thresholds and rotation: [`trust`]
+//! - offline Sigstore bundle verification: [`sigstore::verify_bundle`]
 //!
 //! Every failure a user can see carries a stable kebab-case code through [`Coded`].
 
@@ -12,6 +13,7 @@ pub mod crypto;
 pub mod error;
 pub mod evidence;
 pub mod fsutil;
+pub mod sigstore;
 pub mod store;
 pub mod time;
 pub mod tlog;

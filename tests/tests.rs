@@ -4,5 +4,6 @@ mod common;
 mod evidence_scan;
 mod fingerprint;
 mod key;
+mod sigstore;
 mod tlog;
 mod trust;

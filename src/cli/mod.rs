@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod sigstore;
 pub mod store;
 pub mod tlog;
 pub mod trust;
@@ -50,6 +51,8 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
+    /// Verify Sigstore bundles offline against a trusted_root.json.
+    Sigstore(sigstore::SigstoreArgs),
 }
 
 impl Cli {
@@ -66,6 +69,7 @@ impl Cli {
     pub fn run(self) -> CmdResult {
         let out = self.output_mode();
         match &self.command {
+            Command::Sigstore(args) => args.run(&out),
             Command::Evidence(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
