@@ -7,3 +7,4 @@ mod key;
 mod sigstore;
 mod tlog;
 mod trust;
+mod vercmp;

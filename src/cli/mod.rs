@@ -37,7 +37,7 @@ pub struct Cli {
 /// The commands. Only commands that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Evidence: scan advisories, changelogs, patches and packages before packing.
+    /// Evidence: scan advisories, changelogs, patches and packages before packing; compare versions.
     Evidence(evidence::EvidenceArgs),
     /// Inspect and maintain the evidence store.
     Store(store::StoreArgs),

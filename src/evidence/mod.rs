@@ -1,7 +1,13 @@
-//! Evidence parsers: security advisories (OSV, CSAF 2.0, Debian security tracker), and — from
-//! the versions engineer — distro version ordering, purls, changelogs, patches and packages.
+//! Evidence parsers: what vendors ship as evidence, read exactly and without trusting it.
 //!
-//! Parsers are pure functions over bytes; they never touch the network or the clock.
+//! - [`advisory`]: security advisories (OSV, CSAF 2.0, Debian security tracker) → one normalized
+//!   record; [`scan`]: what would be indexed from a file or directory.
+//! - [`version`]: version ordering per ecosystem (dpkg, rpm, apk, semver) —
+//!   [`version::compare`].
+//!
+//! Everything here is a pure function over bytes or strings with documented size limits; no
+//! network, no clock, no store. Must not depend on `store`, `bundle` or the command line.
 
 pub mod advisory;
 pub mod scan;
+pub mod version;
