@@ -165,3 +165,242 @@ fn extract_truncated_and_foreign_files_are_rejected_with_codes() {
     );
     assert!(out.contains("\"code\": \"io-error\""), "{out}");
 }
+
+fn json_out(dir: &std::path::Path, args: &[&str], code: i32) -> serde_json::Value {
+    let mut full = vec!["--json"];
+    full.extend_from_slice(args);
+    serde_json::from_str(&expect_code(dir, &full, code)).unwrap()
+}
+
+#[test]
+fn cve_with_patch_finds_the_patched_function_and_match_tells_builds_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| {
+        fixture(&format!("binary/pair/{n}"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (vuln, fixed, patch) = (p("vulnerable.so"), p("fixed.so"), p("fix.patch"));
+    let v = json_out(
+        dir.path(),
+        &[
+            "fingerprint",
+            "cve",
+            "--cve",
+            "CVE-2099-0001",
+            "--package",
+            "pkg:generic/record@1.0",
+            "--vulnerable",
+            &vuln,
+            "--fixed",
+            &fixed,
+            "--patch",
+            &patch,
+            "--out",
+            "records",
+        ],
+        0,
+    );
+    assert_eq!(v["candidates_from"], "patch");
+    let fns = v["functions"].as_array().unwrap();
+    assert_eq!(fns.len(), 1, "{v}");
+    assert_eq!(fns[0]["function"], "parse_record");
+    assert_eq!(fns[0]["status"], "changed");
+    // Every function the patch does not touch is identical.
+    assert_eq!(
+        v["common_unchanged"].as_u64().unwrap() + 1,
+        v["common_functions"].as_u64().unwrap()
+    );
+    assert_eq!(v["records"].as_array().unwrap().len(), 2);
+    // Records are canonical JSON.
+    for r in v["records"].as_array().unwrap() {
+        let bytes = std::fs::read(dir.path().join(r.as_str().unwrap())).unwrap();
+        airlock::bundle_format::canonical::parse_canonical(&bytes).unwrap();
+    }
+    for (bin, verdict) in [(&vuln, "vulnerable"), (&fixed, "fixed")] {
+        let m = json_out(
+            dir.path(),
+            &[
+                "fingerprint",
+                "match",
+                bin,
+                "--cve",
+                "CVE-2099-0001",
+                "--records",
+                "records",
+            ],
+            0,
+        );
+        assert_eq!(m["verdict"], verdict, "{m}");
+        for row in m["matches"].as_array().unwrap() {
+            let c = row["confidence"].as_f64().unwrap();
+            match row["method"].as_str().unwrap() {
+                "tlsh" => assert!((0.75..=0.85).contains(&c)),
+                _ => assert!((0.55..=0.75).contains(&c)),
+            }
+        }
+    }
+}
+
+#[test]
+fn real_debian_pair_libpng_deb12u5_vs_deb12u6() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| {
+        fixture(&format!("binary/debian-pair/{n}"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (vuln, fixed) = (
+        p("libpng16.so.16.39.0.deb12u5"),
+        p("libpng16.so.16.39.0.deb12u6"),
+    );
+    let purl = "pkg:deb/debian/libpng16-16@1.6.39-2%2Bdeb12u6?arch=amd64";
+    let v = json_out(
+        dir.path(),
+        &[
+            "fingerprint",
+            "cve",
+            "--cve",
+            "CVE-2026-46675",
+            "--package",
+            purl,
+            "--vulnerable",
+            &vuln,
+            "--fixed",
+            &fixed,
+            "--out",
+            "records",
+        ],
+        0,
+    );
+    // The fix touched three (static, unnamed) functions; the other 454 are identical.
+    assert_eq!(v["functions"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(v["common_functions"], 457);
+    assert_eq!(v["common_unchanged"], 454);
+    // Exported functions the fix did not touch compare unchanged.
+    let u = json_out(
+        dir.path(),
+        &[
+            "fingerprint",
+            "cve",
+            "--cve",
+            "CVE-2026-46675",
+            "--package",
+            purl,
+            "--vulnerable",
+            &vuln,
+            "--fixed",
+            &fixed,
+            "--out",
+            "none",
+            "--functions",
+            "png_read_info,png_set_IHDR",
+        ],
+        0,
+    );
+    assert!(
+        u["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "unchanged"),
+        "{u}"
+    );
+    for (bin, verdict) in [(&vuln, "vulnerable"), (&fixed, "fixed")] {
+        let m = json_out(
+            dir.path(),
+            &[
+                "fingerprint",
+                "match",
+                bin,
+                "--cve",
+                "CVE-2026-46675",
+                "--records",
+                "records",
+            ],
+            0,
+        );
+        assert_eq!(m["verdict"], verdict, "{m}");
+    }
+}
+
+#[test]
+fn cve_and_match_bad_inputs_have_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| {
+        fixture(&format!("binary/pair/{n}"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (vuln, fixed) = (p("vulnerable.so"), p("fixed.so"));
+    let base = [
+        "fingerprint",
+        "cve",
+        "--cve",
+        "CVE-1",
+        "--vulnerable",
+        &vuln,
+        "--fixed",
+        &fixed,
+        "--out",
+        "o",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--package", "not-a-purl"]);
+    assert_eq!(json_out(dir.path(), &args, 2)["code"], "usage");
+    let mut args = base.to_vec();
+    args.extend(["--package", "pkg:generic/x@1", "--functions", "nope"]);
+    assert_eq!(json_out(dir.path(), &args, 2)["code"], "function-not-found");
+    std::fs::write(
+        dir.path().join("empty.patch"),
+        "--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n",
+    )
+    .unwrap();
+    let mut args = base.to_vec();
+    args.extend(["--package", "pkg:generic/x@1", "--patch", "empty.patch"]);
+    assert_eq!(json_out(dir.path(), &args, 1)["code"], "patch-no-functions");
+    // An x86-64 and an arm64 build share no architecture.
+    let arm = fixture("binary/samples/elf-aarch64/md.cpython-311-aarch64-linux-gnu.so");
+    let args = [
+        "fingerprint",
+        "cve",
+        "--cve",
+        "CVE-1",
+        "--package",
+        "pkg:generic/x@1",
+        "--vulnerable",
+        &vuln,
+        "--fixed",
+        arm.to_str().unwrap(),
+        "--out",
+        "o",
+    ];
+    assert_eq!(
+        json_out(dir.path(), &args, 1)["code"],
+        "architecture-mismatch"
+    );
+    // match: no records, a corrupt record.
+    std::fs::create_dir(dir.path().join("recs")).unwrap();
+    let m = [
+        "fingerprint",
+        "match",
+        &vuln,
+        "--cve",
+        "CVE-1",
+        "--records",
+        "recs",
+    ];
+    assert_eq!(json_out(dir.path(), &m, 2)["code"], "no-fingerprints");
+    std::fs::write(
+        dir.path().join("recs/bad.json"),
+        br#"{"schema":"airlock.fingerprint/v1"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        json_out(dir.path(), &m, 1)["code"],
+        "fingerprint-record-invalid"
+    );
+}

@@ -16,6 +16,11 @@ use super::tlsh::Tlsh;
 pub struct FunctionFingerprint {
     /// Name (see [`format::Function::name`]).
     pub name: String,
+    /// For unnamed functions (`fn_<address>`): `<previous named function>+<k>`, the k-th
+    /// unnamed function after the nearest named one (`+k` alone before the first), which
+    /// stays the same across rebuilds that keep the function order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
     /// Start address.
     pub address: u64,
     /// Size in bytes.
@@ -101,6 +106,7 @@ pub fn fingerprint_image(
             .collect()
     });
     functions.sort_by(|a, b| (a.address, &a.name).cmp(&(b.address, &b.name)));
+    assign_aliases(&mut functions);
     Ok(ImageFingerprints {
         format: img.info.format,
         arch: img.info.arch.clone(),
@@ -115,6 +121,47 @@ pub fn fingerprint_image(
     })
 }
 
+/// Whether `name` is a placeholder for a function found only in unwind data.
+#[must_use]
+pub fn is_unnamed(name: &str) -> bool {
+    name.strip_prefix("fn_")
+        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn assign_aliases(functions: &mut [FunctionFingerprint]) {
+    let mut anchor = String::new();
+    let mut k = 0usize;
+    for f in functions {
+        if is_unnamed(&f.name) {
+            k += 1;
+            f.alias = Some(format!("{anchor}+{k}"));
+        } else {
+            anchor.clone_from(&f.name);
+            k = 0;
+        }
+    }
+}
+
+impl ImageFingerprints {
+    /// The function called `name`, or whose alias is `name`.
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<&FunctionFingerprint> {
+        self.functions.iter().find(|f| f.name == name).or_else(|| {
+            self.functions
+                .iter()
+                .find(|f| f.alias.as_deref() == Some(name))
+        })
+    }
+}
+
+impl FunctionFingerprint {
+    /// The name that identifies this function across builds: its symbol name, or its alias.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.name)
+    }
+}
+
 fn fingerprint_function(
     img: &Image<'_>,
     f: &format::Function,
@@ -125,6 +172,7 @@ fn fingerprint_function(
     let norm = dis.and_then(|d| d.normalize(bytes, f.address).ok());
     FunctionFingerprint {
         name: f.name.clone(),
+        alias: None,
         address: f.address,
         size: f.size,
         boundary_source: f.boundary_source,
