@@ -119,11 +119,9 @@ fn osv_alpine_red_hat_and_go() {
         (VersionScheme::Apk, ["1.0.2q-r0".to_owned()].as_slice())
     );
     // An entry with only a GIT range and no package.
-    assert!(
-        a.affected
-            .iter()
-            .any(|p| p.ecosystem.is_none() && p.version_scheme == VersionScheme::Git)
-    );
+    let git = a.affected.iter().find(|p| p.ecosystem.is_none()).unwrap();
+    assert_eq!(git.version_scheme, VersionScheme::Git);
+    assert!(git.name.starts_with("https://"), "{}", git.name);
 
     let r = one("osv/redhat/RHSA-2024_4546.json");
     assert_eq!(r.cve_ids, ["CVE-2023-45288"]);
@@ -384,4 +382,43 @@ fn csaf_bad_documents_name_the_field() {
     );
     let err = parse(doc.as_bytes(), &Limits::default()).unwrap_err();
     assert_eq!(err.code(), "advisory-limit-exceeded");
+}
+
+/// Truncations and byte flips of every JSON sample: each gives a record or a typed error,
+/// never a panic.
+#[test]
+fn mutated_samples_never_panic() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/advisories");
+    let mut files = Vec::new();
+    for kind in ["osv", "csaf", "debian-tracker/tracker-json"] {
+        for entry in std::fs::read_dir(root.join(kind)).unwrap() {
+            let dir = entry.unwrap().path();
+            let paths: Vec<PathBuf> = if dir.is_dir() {
+                std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect()
+            } else {
+                vec![dir]
+            };
+            files.extend(paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")));
+        }
+    }
+    assert!(files.len() >= 27, "{}", files.len());
+    let limits = Limits::default();
+    let mut errors = 0usize;
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let step = (bytes.len() / 37).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            errors += usize::from(parse(&bytes[..cut], &limits).is_err());
+            let mut flipped = bytes.clone();
+            flipped[cut] = match flipped[cut] {
+                b'"' => b'0',
+                b'[' => b'{',
+                b'{' => b'[',
+                b':' => b',',
+                c => c ^ 0x20,
+            };
+            let _ = parse(&flipped, &limits);
+        }
+    }
+    assert!(errors > 0);
 }
