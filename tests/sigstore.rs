@@ -168,3 +168,9 @@ fn message_signature_without_artifact_and_key_bundle_without_key_cannot_run() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("trusted-root-invalid"));
 }
+
+#[test]
+fn every_tampered_bundle_is_rejected_with_its_code() {
+    let n = run_index("sigstore/tampered/index.json");
+    assert!(n >= 100, "only {n} tampered cases");
+}

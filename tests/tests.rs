@@ -1,5 +1,6 @@
 //! End-to-end tests that drive the `airlock` binary. One test binary; one module per command.
 
+mod bundle;
 mod common;
 mod evidence_scan;
 mod fingerprint;

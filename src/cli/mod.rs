@@ -1,16 +1,19 @@
 //! The command line: clap types are parsed here and turned into library calls; the library
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
+pub mod bundle;
 pub mod common;
 pub mod dsse;
 pub mod evidence;
 pub mod fingerprint;
 pub mod key;
 pub mod outcome;
+pub mod proof;
 pub mod sigstore;
 pub mod store;
 pub mod tlog;
 pub mod trust;
+pub mod vex;
 
 use clap::{Parser, Subcommand};
 
@@ -51,6 +54,12 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
+    /// Prove whether a vulnerability is fixed in a package version; verify proofs.
+    Proof(proof::ProofArgs),
+    /// Write OpenVEX for scanner findings, each statement carrying a proof.
+    Vex(vex::VexArgs),
+    /// Evidence bundles: create, verify, inspect, extract.
+    Bundle(bundle::BundleArgs),
     /// Verify Sigstore bundles offline against a trusted_root.json.
     Sigstore(sigstore::SigstoreArgs),
 }
@@ -77,6 +86,9 @@ impl Cli {
             Command::Trust(args) => args.run(&out),
             Command::Tlog(args) => args.run(&out),
             Command::Fingerprint(args) => args.run(&out),
+            Command::Proof(args) => args.run(&out),
+            Command::Vex(args) => args.run(&out),
+            Command::Bundle(args) => args.run(&out),
         }
     }
 }

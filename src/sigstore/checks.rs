@@ -2,7 +2,8 @@
 //!
 //! `sigstore-verify` verifies a checkpoint signature with *any* Rekor key of the trusted root
 //! whose 4-byte hint matches, never compares the checkpoint's origin with the log, and for Rekor
-//! v1 compares only the checkpoint's root hash with the proof (not its tree size). A log entry
+//! v1 compares only the checkpoint's root hash with the proof (not its tree size), and for Rekor
+//! v2 ignores the proof's own index, size and root (airlock requires them to agree). A log entry
 //! naming a log that is not in the trusted root surfaces there as a SET or checkpoint failure.
 //! These functions close those gaps; [`super::verify_bundle`] runs [`known_logs`] before the
 //! crate and [`checkpoints`] after it.
@@ -104,12 +105,30 @@ pub fn checkpoints(bundle: &Bundle, root: &TrustedRoot) -> Result<Vec<LogEntry>,
                     log.base_url
                 )));
             }
-            if rekor_version == 1 && checkpoint.tree_size() != proof.tree_size {
-                return Err(SigstoreError::CheckpointInvalid(format!(
-                    "tlogEntries[{i}]: checkpoint tree size {} differs from the inclusion proof's \
+            // The proof's own copies of index, size and root must agree with the entry and the
+            // signed checkpoint (Rekor v2 leaves them unauthenticated; reject inconsistency).
+            if checkpoint.tree_size() != proof.tree_size {
+                return Err(SigstoreError::InclusionInvalid(format!(
+                    "tlogEntries[{i}]: inclusion proof tree size {} differs from its checkpoint's \
                      tree size {}",
-                    checkpoint.tree_size(),
-                    proof.tree_size
+                    proof.tree_size,
+                    checkpoint.tree_size()
+                )));
+            }
+            if checkpoint.root_hash() != &proof.root_hash {
+                return Err(SigstoreError::InclusionInvalid(format!(
+                    "tlogEntries[{i}]: inclusion proof root hash {} differs from its checkpoint's \
+                     root hash {}",
+                    proof.root_hash.to_hex(),
+                    checkpoint.root_hash().to_hex()
+                )));
+            }
+            if rekor_version == 2 && proof.log_index.get() != entry.log_index.get() {
+                return Err(SigstoreError::InclusionInvalid(format!(
+                    "tlogEntries[{i}]: inclusion proof log index {} differs from the entry's log \
+                     index {}",
+                    proof.log_index.get(),
+                    entry.log_index.get()
                 )));
             }
             signed_by_log(checkpoint, entry, log).map_err(|why| {

@@ -170,6 +170,10 @@ impl From<sigstore_verify::Error> for SigstoreError {
                 Self::TrustedRootInvalid(text)
             }
             E::Crypto(_) => Self::SignatureInvalid(text),
+            E::Bundle(
+                sigstore_verify::bundle::Error::LogIndexOutOfRange { .. }
+                | sigstore_verify::bundle::Error::CheckpointRootMismatch,
+            ) => Self::InclusionInvalid(text),
             _ => Self::BundleMalformed(text),
         }
     }

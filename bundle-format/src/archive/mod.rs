@@ -28,8 +28,8 @@ pub const MAX_USTAR_SIZE: u64 = (1 << 33) - 1;
 /// The one header airlock writes (and accepts) for a regular file of `size` bytes at `path`:
 /// ustar magic `ustar\0` version `00`, mode `0000644`, uid and gid `0000000`, mtime 0, type `0`,
 /// empty link name, uname and gname, device numbers `0000000`, `path` split by
-/// [`ustar_split`], numeric fields as zero-padded octal ending in NUL, and the checksum as six
-/// octal digits, NUL, space. `None` if the path cannot be split or the size does not fit.
+/// [`ustar_split`], numeric fields (checksum included) as zero-padded octal ending in NUL. This is
+/// byte for byte what the `tar` crate's `Header::new_ustar` writes with those fields set. `None` if the path cannot be split or the size does not fit.
 #[must_use]
 pub fn canonical_header(path: &str, size: u64) -> Option<[u8; BLOCK_BYTES]> {
     let (prefix, name) = ustar_split(path)?;
@@ -52,7 +52,7 @@ pub fn canonical_header(path: &str, size: u64) -> Option<[u8; BLOCK_BYTES]> {
     // The checksum is the sum of all header bytes with the checksum field taken as 8 spaces.
     h[148..156].copy_from_slice(b"        ");
     let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h[148..156].copy_from_slice(format!("{sum:07o}\0").as_bytes());
     Some(h)
 }
 
@@ -80,6 +80,21 @@ mod header_tests {
             copy[148..156].copy_from_slice(b"        ");
             copy.iter().map(|&b| u32::from(b)).sum::<u32>()
         });
+        let mut t = tar::Header::new_ustar();
+        t.set_path("advisories/osv/a.json").unwrap();
+        t.set_size(1234);
+        t.set_mode(0o644);
+        t.set_uid(0);
+        t.set_gid(0);
+        t.set_mtime(0);
+        t.set_device_major(0).unwrap();
+        t.set_device_minor(0).unwrap();
+        t.set_entry_type(tar::EntryType::Regular);
+        t.set_cksum();
+        assert_eq!(
+            t.as_bytes(),
+            &canonical_header("advisories/osv/a.json", 1234).unwrap()
+        );
         let long = format!("{}/{}", "p".repeat(120), "n".repeat(90));
         let h = canonical_header(&long, 0).unwrap();
         assert_eq!(

@@ -1,0 +1,388 @@
+//! `airlock bundle create|verify|inspect|extract`.
+//!
+//! `--json` wire format (version 1), one object on stdout per command:
+//! - create: `{"status":"created","path","bundle_digest","publisher","channel","sequence",
+//!   "created","expires","entries","entry_bytes","compressed_bytes","signers":[keyid]}`
+//! - verify: `{"status":"verified","path","bundle_digest",…,"signers":[keyid],"findings":[]}`;
+//!   a rejection is `{"status":"rejected","code","error"}` (exit 1), a failure to run
+//!   `{"status":"error","code","error"}` (exit 2)
+//! - inspect: the manifest summary, `"verified": false` (nothing is checked but structure)
+//! - extract: `{"status":"extracted","to","entries","bytes","bundle_digest"}`
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use airlock::bundle::create::{self, CreateOptions};
+use airlock::bundle::{extract, open_authenticated, peek};
+use airlock::bundle_format::manifest::bundle_digest;
+use airlock::bundle_format::{Limits, Manifest};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::common::{check_time, load_private_key, load_trust_root, refuse_overwriting_input};
+use super::{CmdResult, Failure};
+use crate::output::OutputMode;
+
+/// Create, verify, inspect and extract evidence bundles.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    #[command(subcommand)]
+    command: BundleCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BundleCommand {
+    /// Pack an evidence directory into a signed bundle (layout: advisories/, changelogs/,
+    /// patches/, packages/, fingerprints/, attestations/, tlog/, trust-roots/, blobs/).
+    Create {
+        /// The evidence directory.
+        #[arg(long)]
+        evidence: PathBuf,
+        /// The bundle-signer private key (PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// Publisher name ([A-Za-z0-9][A-Za-z0-9._-]*).
+        #[arg(long)]
+        publisher: String,
+        /// Channel name (same syntax).
+        #[arg(long)]
+        channel: String,
+        /// Sequence number; must increase per publisher and channel.
+        #[arg(long)]
+        sequence: u64,
+        /// Validity from --created, e.g. 90d, 1y.
+        #[arg(long, default_value = "90d")]
+        expires: String,
+        /// Creation time (RFC 3339; default now). Fix it to get byte-identical bundles.
+        #[arg(long)]
+        created: Option<String>,
+        /// Worker threads for hashing and compression (does not change the output).
+        #[arg(long, default_value_t = 2)]
+        threads: u32,
+        /// Where to write the bundle.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a bundle: signatures by the bundle-signer threshold, validity window, every
+    /// entry's size and digests, order, nothing missing or extra, the Merkle root.
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+        /// Trust root (or $AIRLOCK_TRUST_ROOT).
+        #[arg(long)]
+        trust_root: Option<PathBuf>,
+        /// Time of the check (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Show a bundle's manifest (reads only the first zstd frame; verifies nothing).
+    Inspect {
+        /// The bundle.
+        file: PathBuf,
+    },
+    /// Verify a bundle and write its entries into a new directory.
+    Extract {
+        /// The bundle.
+        file: PathBuf,
+        /// Trust root (or $AIRLOCK_TRUST_ROOT).
+        #[arg(long)]
+        trust_root: Option<PathBuf>,
+        /// Time of the check (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+        /// The directory to create.
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(Serialize)]
+struct KindTotal {
+    count: u64,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    status: &'a str,
+    path: String,
+    format: &'a str,
+    kind: &'a str,
+    bundle_digest: String,
+    publisher: &'a str,
+    channel: &'a str,
+    sequence: u64,
+    created: &'a str,
+    expires: &'a str,
+    merkle_root: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base: Option<String>,
+    entries: usize,
+    entry_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compressed_bytes: Option<u64>,
+    kinds: BTreeMap<&'static str, KindTotal>,
+    signers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    findings: Option<Vec<String>>,
+}
+
+fn summary<'a>(
+    status: &'a str,
+    path: &Path,
+    manifest: &'a Manifest,
+    payload: &[u8],
+    signers: Vec<String>,
+) -> Summary<'a> {
+    Summary {
+        status,
+        path: path.display().to_string(),
+        format: &manifest.format,
+        kind: match manifest.kind {
+            airlock::bundle_format::BundleKind::Delta => "delta",
+            _ => "snapshot",
+        },
+        bundle_digest: bundle_digest(payload).to_string(),
+        publisher: &manifest.publisher,
+        channel: &manifest.channel,
+        sequence: manifest.sequence,
+        created: &manifest.created,
+        expires: &manifest.expires,
+        merkle_root: manifest.merkle_root.to_string(),
+        base: manifest.base.map(|b| b.to_string()),
+        entries: manifest.entries.len(),
+        entry_bytes: manifest.total_bytes(),
+        compressed_bytes: None,
+        kinds: manifest
+            .totals_by_kind()
+            .into_iter()
+            .map(|(k, (count, bytes))| (k.name(), KindTotal { count, bytes }))
+            .collect(),
+        signers,
+        verified: None,
+        findings: None,
+    }
+}
+
+fn print_summary(out: &OutputMode, s: &Summary<'_>) {
+    if out.json {
+        out.json(s);
+        return;
+    }
+    out.line(format!("{}: {}", s.status, s.path));
+    out.line(format!("  bundle digest  {}", s.bundle_digest));
+    out.line(format!(
+        "  publisher      {}  channel {}  sequence {}",
+        s.publisher, s.channel, s.sequence
+    ));
+    out.line(format!("  kind           {}  ({})", s.kind, s.format));
+    out.line(format!(
+        "  created        {}  expires {}",
+        s.created, s.expires
+    ));
+    out.line(format!(
+        "  entries        {}  ({} bytes)",
+        s.entries, s.entry_bytes
+    ));
+    if let Some(c) = s.compressed_bytes {
+        out.line(format!("  compressed     {c} bytes"));
+    }
+    for (kind, t) in &s.kinds {
+        out.line(format!(
+            "    {kind:<15} {:>7} entries {:>14} bytes",
+            t.count, t.bytes
+        ));
+    }
+    for signer in &s.signers {
+        out.line(format!("  signer         {signer}"));
+    }
+}
+
+fn open(path: &Path) -> Result<File, Failure> {
+    File::open(path).map_err(|e| Failure::io(path.display(), &e))
+}
+
+impl BundleArgs {
+    /// Runs the chosen subcommand.
+    pub fn run(&self, out: &OutputMode) -> CmdResult {
+        match &self.command {
+            BundleCommand::Create {
+                evidence,
+                key,
+                publisher,
+                channel,
+                sequence,
+                expires,
+                created,
+                threads,
+                out: target,
+            } => {
+                let key = load_private_key(key)?;
+                let created = match created {
+                    Some(text) => airlock::time::parse_instant(text).map_err(Failure::usage)?,
+                    None => check_time(None)?,
+                };
+                let span = airlock::time::parse_duration(expires).map_err(Failure::usage)?;
+                let expires = airlock::time::add(created, span).map_err(Failure::usage)?;
+                refuse_overwriting_input(target, &[evidence.as_path()])?;
+                let limits = Limits::default();
+                let files = create::plan(evidence, &limits)
+                    .map_err(|e| Failure::from_coded(evidence.display(), &e))?;
+                let total: u64 = files.iter().map(|f| f.size).sum();
+                let options = CreateOptions {
+                    publisher: publisher.clone(),
+                    channel: channel.clone(),
+                    sequence: *sequence,
+                    created,
+                    expires,
+                    limits,
+                    threads: (*threads).max(1),
+                };
+                let dir = match target.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let tmp = tempfile::NamedTempFile::new_in(&dir)
+                    .map_err(|e| Failure::io(dir.display(), &e))?;
+                let bar = out.progress_allowed().then(|| {
+                    let bar = indicatif::ProgressBar::new(total * 2);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec}",
+                        )
+                        .expect("static template"),
+                    );
+                    bar.set_message("hashing, then packing");
+                    bar
+                });
+                let progress = |n: u64| {
+                    if let Some(bar) = &bar {
+                        bar.inc(n);
+                    }
+                };
+                let writer = BufWriter::with_capacity(
+                    1 << 20,
+                    tmp.as_file()
+                        .try_clone()
+                        .map_err(|e| Failure::io(dir.display(), &e))?,
+                );
+                let (manifest, envelope, writer) =
+                    create::create(&files, &options, &key, writer, &progress)
+                        .map_err(|e| Failure::from_coded(evidence.display(), &e))?;
+                let file = writer
+                    .into_inner()
+                    .map_err(|e| Failure::io(target.display(), e.error()))?;
+                file.sync_all()
+                    .map_err(|e| Failure::io(target.display(), &e))?;
+                drop(file);
+                let size = tmp
+                    .as_file()
+                    .metadata()
+                    .map_err(|e| Failure::io(target.display(), &e))?
+                    .len();
+                tmp.persist(target)
+                    .map_err(|e| Failure::io(target.display(), &e.error))?;
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                let mut s = summary(
+                    "created",
+                    target,
+                    &manifest,
+                    &envelope.payload,
+                    vec![key.key_id().to_string()],
+                );
+                s.compressed_bytes = Some(size);
+                print_summary(out, &s);
+                Ok(())
+            }
+            BundleCommand::Verify {
+                file,
+                trust_root,
+                at,
+            } => {
+                let at = check_time(at.as_deref())?;
+                let trust = load_trust_root(trust_root.as_deref(), at)?;
+                let input = open(file)?;
+                let mut bundle = open_authenticated(input, &trust, at, Limits::default())
+                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
+                let read = bundle
+                    .verify_remaining()
+                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
+                let signers = bundle.signers().iter().map(ToString::to_string).collect();
+                let mut s = summary(
+                    "verified",
+                    file,
+                    bundle.manifest(),
+                    &bundle.envelope().payload,
+                    signers,
+                );
+                s.compressed_bytes = Some(read.compressed_bytes);
+                s.findings = Some(Vec::new());
+                print_summary(out, &s);
+                Ok(())
+            }
+            BundleCommand::Inspect { file } => {
+                let (envelope, manifest) = peek(open(file)?, Limits::default()).map_err(|e| {
+                    Failure::could_not_run(e.code(), format!("{}: {e}", file.display()))
+                })?;
+                let signers = envelope
+                    .signatures
+                    .iter()
+                    .map(|s| s.keyid.clone())
+                    .collect();
+                let mut s = summary(
+                    "inspected (not verified)",
+                    file,
+                    &manifest,
+                    &envelope.payload,
+                    signers,
+                );
+                s.verified = Some(false);
+                print_summary(out, &s);
+                Ok(())
+            }
+            BundleCommand::Extract {
+                file,
+                trust_root,
+                at,
+                to,
+            } => {
+                let at = check_time(at.as_deref())?;
+                let trust = load_trust_root(trust_root.as_deref(), at)?;
+                let mut bundle = open_authenticated(open(file)?, &trust, at, Limits::default())
+                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
+                let done = extract::extract(&mut bundle, to)
+                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
+                #[derive(Serialize)]
+                struct Extracted {
+                    status: &'static str,
+                    to: String,
+                    entries: u64,
+                    bytes: u64,
+                    bundle_digest: String,
+                }
+                let report = Extracted {
+                    status: "extracted",
+                    to: to.display().to_string(),
+                    entries: done.entries,
+                    bytes: done.bytes,
+                    bundle_digest: bundle.bundle_digest().to_string(),
+                };
+                if out.json {
+                    out.json(&report);
+                } else {
+                    out.line(format!(
+                        "extracted {} entries ({} bytes) to {}",
+                        report.entries, report.bytes, report.to
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,657 @@
+//! `airlock bundle create|verify|inspect|extract`, and every bad-input case of issue 3, each
+//! asserting its own code. Hostile archives are built here with the `tar` crate's `Header`
+//! directly (never through airlock's writer).
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use airlock::bundle_format::digest::hash_reader;
+use airlock::bundle_format::manifest::{MANIFEST_MEMBER, MANIFEST_PAYLOAD_TYPE};
+use airlock::bundle_format::{
+    BundleKind, EntryKind, EntryPath, Envelope, Limits, Manifest, ManifestEntry, ManifestHeader,
+};
+use airlock::crypto::{KeyAlgorithm, PrivateKey, sign_envelope};
+use airlock::trust::{Draft, Role};
+
+use crate::common::{expect_code, run_in};
+
+const AT: &str = "2026-07-01T00:00:00Z";
+const CREATED: &str = "2026-06-01T00:00:00Z";
+
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn key(&self, name: &str) -> PrivateKey {
+        PrivateKey::load(&self.path(&format!("{name}.key"))).unwrap()
+    }
+
+    fn write(&self, rel: &str, data: &[u8]) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+
+    /// Runs `bundle verify` with --json and returns the code (or "ok").
+    fn verify_code(&self, bundle: &str, trust_root: &str, at: &str) -> String {
+        let out = run_in(
+            self.dir.path(),
+            &[
+                "bundle",
+                "verify",
+                bundle,
+                "--trust-root",
+                trust_root,
+                "--at",
+                at,
+                "--json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "stdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        match v["status"].as_str() {
+            Some("verified") => {
+                assert_eq!(out.status.code(), Some(0));
+                "ok".into()
+            }
+            Some("rejected") => {
+                assert_eq!(out.status.code(), Some(1), "{v}");
+                v["code"].as_str().unwrap().to_owned()
+            }
+            _ => panic!("unexpected report {v} (exit {:?})", out.status.code()),
+        }
+    }
+}
+
+/// Keys `root`, `signer`, `signer2`, `outsider`; trust roots `tr.json` (bundle-signer: signer,
+/// threshold 1) and `tr2.json` (signer + signer2, threshold 2); evidence in `ev/`.
+fn site() -> Site {
+    let site = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    for name in ["root", "signer", "signer2", "outsider"] {
+        let key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        site.write(&format!("{name}.key"), key.to_pem().as_bytes());
+    }
+    let expires = airlock::time::parse_instant("2030-01-01T00:00:00Z").unwrap();
+    let root = site.key("root");
+    let mut one = Draft::init(&[root.public_key()], 1, expires).unwrap();
+    one.add_key(Role::BundleSigner, &site.key("signer").public_key())
+        .unwrap();
+    one.sign(&root).unwrap();
+    one.save(&site.path("tr.json")).unwrap();
+    let mut two = Draft::init(&[root.public_key()], 1, expires).unwrap();
+    two.add_key(Role::BundleSigner, &site.key("signer").public_key())
+        .unwrap();
+    two.add_key(Role::BundleSigner, &site.key("signer2").public_key())
+        .unwrap();
+    two.set_threshold(Role::BundleSigner, 2).unwrap();
+    two.sign(&root).unwrap();
+    two.save(&site.path("tr2.json")).unwrap();
+    site.write(
+        "ev/advisories/osv/a.json",
+        br#"{"id":"GHSA-test","modified":"2026-01-01T00:00:00Z"}"#,
+    );
+    site.write("ev/attestations/x.intoto.jsonl", b"{\"a\":1}\n{\"b\":2}\n");
+    site.write(
+        "ev/blobs/data.bin",
+        &(0..200_000u32)
+            .flat_map(u32::to_le_bytes)
+            .collect::<Vec<_>>(),
+    );
+    site.write("ev/tlog/checkpoint.note", b"example.org/log\n1\nAAAA\n");
+    site.write(
+        "ev/packages/curl_8.5.0-2_amd64.deb",
+        b"!<arch>\nnot really a deb\n",
+    );
+    site
+}
+
+fn create(site: &Site, out: &str) {
+    expect_code(
+        site.dir.path(),
+        &[
+            "bundle",
+            "create",
+            "--evidence",
+            "ev",
+            "--key",
+            "signer.key",
+            "--publisher",
+            "example.org",
+            "--channel",
+            "stable",
+            "--sequence",
+            "7",
+            "--created",
+            CREATED,
+            "--out",
+            out,
+        ],
+        0,
+    );
+}
+
+#[test]
+fn create_is_deterministic_and_verifies_inspects_extracts() {
+    let site = site();
+    create(&site, "one.airlock");
+    expect_code(
+        site.dir.path(),
+        &[
+            "bundle",
+            "create",
+            "--evidence",
+            "ev",
+            "--key",
+            "signer.key",
+            "--publisher",
+            "example.org",
+            "--channel",
+            "stable",
+            "--sequence",
+            "7",
+            "--created",
+            CREATED,
+            "--threads",
+            "1",
+            "--out",
+            "two.airlock",
+        ],
+        0,
+    );
+    let one = std::fs::read(site.path("one.airlock")).unwrap();
+    assert_eq!(
+        one,
+        std::fs::read(site.path("two.airlock")).unwrap(),
+        "same inputs, different bytes"
+    );
+    assert_eq!(site.verify_code("one.airlock", "tr.json", AT), "ok");
+
+    let inspect = expect_code(
+        site.dir.path(),
+        &["bundle", "inspect", "one.airlock", "--json"],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&inspect).unwrap();
+    assert_eq!(v["publisher"], "example.org");
+    assert_eq!(v["sequence"], 7);
+    assert_eq!(v["entries"], 5);
+    assert_eq!(v["kinds"]["binary-package"]["count"], 1);
+    assert_eq!(v["signers"][0], site.key("signer").key_id().to_string());
+    // inspect needs only the first zstd frame.
+    let first = zstd::zstd_safe::find_frame_compressed_size(&one).unwrap();
+    site.write("head.airlock", &one[..first]);
+    expect_code(site.dir.path(), &["bundle", "inspect", "head.airlock"], 0);
+
+    expect_code(
+        site.dir.path(),
+        &[
+            "bundle",
+            "extract",
+            "one.airlock",
+            "--trust-root",
+            "tr.json",
+            "--at",
+            AT,
+            "--to",
+            "out",
+        ],
+        0,
+    );
+    let back = std::fs::read(site.path("out/blobs/data.bin")).unwrap();
+    assert_eq!(back, std::fs::read(site.path("ev/blobs/data.bin")).unwrap());
+    // Extracting over an existing directory is refused.
+    expect_code(
+        site.dir.path(),
+        &[
+            "bundle",
+            "extract",
+            "one.airlock",
+            "--trust-root",
+            "tr.json",
+            "--at",
+            AT,
+            "--to",
+            "out",
+        ],
+        2,
+    );
+}
+
+fn failure_code(site: &Site, args: &[&str]) -> (i32, String) {
+    let out = run_in(site.dir.path(), args);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    (
+        out.status.code().unwrap(),
+        v["code"].as_str().unwrap_or("ok").to_owned(),
+    )
+}
+
+#[test]
+fn create_refuses_what_it_cannot_classify_or_parse() {
+    let create_args = [
+        "bundle",
+        "create",
+        "--evidence",
+        "ev",
+        "--key",
+        "signer.key",
+        "--publisher",
+        "p",
+        "--channel",
+        "c",
+        "--sequence",
+        "1",
+        "--out",
+        "b.airlock",
+        "--json",
+    ];
+    let site = site();
+    site.write("ev/notes.txt", b"where does this go?");
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-unclassified".into())
+    );
+    assert!(!site.path("b.airlock").exists());
+
+    let site = self::site();
+    site.write("ev/advisories/broken.json", b"{\"id\": ");
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-json-invalid".into())
+    );
+
+    let site = self::site();
+    site.write("ev/packages/readme", b"x");
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-unclassified".into())
+    );
+
+    let site = self::site();
+    std::os::unix::fs::symlink("/etc/passwd", site.path("ev/blobs/link")).unwrap();
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-not-regular".into())
+    );
+    assert!(!site.path("b.airlock").exists());
+}
+
+// ---- hostile bundles -------------------------------------------------------------------------
+
+fn entry(path: &str, data: &[u8]) -> ManifestEntry {
+    let d = hash_reader(data).unwrap();
+    ManifestEntry {
+        path: EntryPath::parse(path).unwrap(),
+        kind: EntryKind::Blob,
+        media_type: "application/octet-stream".into(),
+        size: d.size,
+        sha256: d.sha256,
+        blake3: d.blake3,
+    }
+}
+
+fn manifest(entries: Vec<ManifestEntry>) -> Manifest {
+    let header = ManifestHeader {
+        kind: BundleKind::Snapshot,
+        publisher: "example.org".into(),
+        channel: "stable".into(),
+        sequence: 1,
+        created: CREATED.into(),
+        expires: "2026-12-01T00:00:00Z".into(),
+        base: None,
+    };
+    Manifest::build(header, entries, &Limits::default()).unwrap()
+}
+
+fn signed(manifest: &Manifest, keys: &[&PrivateKey]) -> Envelope {
+    let mut env = Envelope::new(MANIFEST_PAYLOAD_TYPE, manifest.to_payload());
+    for key in keys {
+        sign_envelope(&mut env, key);
+    }
+    env
+}
+
+/// A canonical header for a regular file, built with the tar crate.
+fn header(path: &str, size: u64) -> tar::Header {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(path).unwrap();
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(0);
+    h.set_device_major(0).unwrap();
+    h.set_device_minor(0).unwrap();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    h
+}
+
+/// A header whose name field holds raw bytes (tar's `set_path` refuses `..`).
+fn raw_name_header(name: &[u8], prefix: &[u8]) -> tar::Header {
+    let mut h = header("placeholder", 1);
+    let ustar = h.as_ustar_mut().unwrap();
+    ustar.name = [0; 100];
+    ustar.name[..name.len()].copy_from_slice(name);
+    ustar.prefix[..prefix.len()].copy_from_slice(prefix);
+    h.set_cksum();
+    h
+}
+
+fn typed_header(path: &str, kind: tar::EntryType) -> tar::Header {
+    let mut h = header(path, 0);
+    h.set_entry_type(kind);
+    if kind == tar::EntryType::Symlink || kind == tar::EntryType::Link {
+        h.set_link_name("/etc/passwd").unwrap();
+    }
+    h.set_cksum();
+    h
+}
+
+/// Frame 1: the envelope member alone; frame 2: `members` through `tar::Builder` (which adds
+/// the end-of-archive marker).
+fn forge(envelope: &Envelope, members: &[(tar::Header, Vec<u8>)]) -> Vec<u8> {
+    let json = envelope.to_json();
+    let mut first = header(MANIFEST_MEMBER, json.len() as u64)
+        .as_bytes()
+        .to_vec();
+    first.extend_from_slice(&json);
+    first.resize(first.len().div_ceil(512) * 512, 0);
+    let mut out = zstd::encode_all(&first[..], 3).unwrap();
+    let mut builder = tar::Builder::new(Vec::new());
+    for (h, data) in members {
+        builder.append(h, &data[..]).unwrap();
+    }
+    let body = builder.into_inner().unwrap();
+    out.extend(zstd::encode_all(&body[..], 3).unwrap());
+    out
+}
+
+fn member(path: &str, data: &[u8]) -> (tar::Header, Vec<u8>) {
+    (header(path, data.len() as u64), data.to_vec())
+}
+
+#[test]
+fn forged_archives_each_get_their_own_code() {
+    let site = site();
+    let signer = site.key("signer");
+    let a = b"alpha".to_vec();
+    let b = b"bravo".to_vec();
+    let env = signed(&manifest(vec![entry("a", &a), entry("b", &b)]), &[&signer]);
+    let check = |name: &str, bytes: Vec<u8>, expected: &str| {
+        site.write(name, &bytes);
+        assert_eq!(
+            site.verify_code(name, "tr.json", AT),
+            expected,
+            "case {name}"
+        );
+    };
+    check(
+        "ok.airlock",
+        forge(&env, &[member("a", &a), member("b", &b)]),
+        "ok",
+    );
+    check(
+        "flipped.airlock",
+        forge(&env, &[member("a", b"alphA"), member("b", &b)]),
+        "entry-digest-mismatch",
+    );
+    check(
+        "missing.airlock",
+        forge(&env, &[member("a", &a)]),
+        "entry-missing",
+    );
+    check(
+        "extra.airlock",
+        forge(&env, &[member("a", &a), member("b", &b), member("c", b"x")]),
+        "entry-unexpected",
+    );
+    check(
+        "dup.airlock",
+        forge(&env, &[member("a", &a), member("a", &a), member("b", &b)]),
+        "entry-duplicate",
+    );
+    check(
+        "order.airlock",
+        forge(&env, &[member("b", &b), member("a", &a)]),
+        "entry-out-of-order",
+    );
+    check(
+        "size.airlock",
+        forge(&env, &[member("a", b"alph"), member("b", &b)]),
+        "entry-size-mismatch",
+    );
+    let with = |h: tar::Header| forge(&env, &[(h, Vec::new()), member("a", &a), member("b", &b)]);
+    check(
+        "dotdot.airlock",
+        with(raw_name_header(b"../evil", b"")),
+        "path-traversal",
+    );
+    check(
+        "inner-dotdot.airlock",
+        with(raw_name_header(b"a/../../b", b"")),
+        "path-traversal",
+    );
+    check(
+        "absolute.airlock",
+        with(raw_name_header(b"/etc/passwd", b"")),
+        "path-absolute",
+    );
+    check(
+        "long.airlock",
+        with(raw_name_header(&[b'n'; 100], &[b'p'; 155])),
+        "path-too-long",
+    );
+    check(
+        "symlink.airlock",
+        with(typed_header("a", tar::EntryType::Symlink)),
+        "entry-symlink",
+    );
+    check(
+        "hardlink.airlock",
+        with(typed_header("a", tar::EntryType::Link)),
+        "entry-hardlink",
+    );
+    check(
+        "chardev.airlock",
+        with(typed_header("a", tar::EntryType::Char)),
+        "entry-device",
+    );
+    check(
+        "blockdev.airlock",
+        with(typed_header("a", tar::EntryType::Block)),
+        "entry-device",
+    );
+    let mut mode = header("a", a.len() as u64);
+    mode.set_mode(0o755);
+    mode.set_cksum();
+    check(
+        "mode.airlock",
+        forge(&env, &[(mode, a.clone()), member("b", &b)]),
+        "archive-noncanonical",
+    );
+
+    let good = forge(&env, &[member("a", &a), member("b", &b)]);
+    check(
+        "truncated.airlock",
+        good[..good.len() - 20].to_vec(),
+        "archive-truncated",
+    );
+    let mut trailing = good.clone();
+    trailing.extend_from_slice(b"\0\0garbage");
+    check("trailing.airlock", trailing, "trailing-garbage");
+    let mut corrupt = good.clone();
+    let at = corrupt.len() - 30;
+    corrupt[at] ^= 0x40;
+    let code = {
+        site.write("corrupt.airlock", &corrupt);
+        site.verify_code("corrupt.airlock", "tr.json", AT)
+    };
+    assert!(
+        matches!(code.as_str(), "archive-corrupt" | "entry-digest-mismatch"),
+        "{code}"
+    );
+}
+
+#[test]
+fn signatures_expiry_and_manifest_member_rules() {
+    let site = site();
+    let a = b"alpha".to_vec();
+    let m = manifest(vec![entry("a", &a)]);
+    let body = [member("a", &a)];
+    let check = |name: &str, bytes: Vec<u8>, tr: &str, expected: &str| {
+        site.write(name, &bytes);
+        assert_eq!(site.verify_code(name, tr, AT), expected, "case {name}");
+    };
+    let (signer, signer2, outsider) = (
+        site.key("signer"),
+        site.key("signer2"),
+        site.key("outsider"),
+    );
+    check(
+        "ok.airlock",
+        forge(&signed(&m, &[&signer]), &body),
+        "tr.json",
+        "ok",
+    );
+    check(
+        "two.airlock",
+        forge(&signed(&m, &[&signer, &signer2]), &body),
+        "tr2.json",
+        "ok",
+    );
+    check(
+        "few.airlock",
+        forge(&signed(&m, &[&signer]), &body),
+        "tr2.json",
+        "threshold-not-met",
+    );
+    check(
+        "outsider.airlock",
+        forge(&signed(&m, &[&outsider]), &body),
+        "tr.json",
+        "signature-untrusted",
+    );
+    let mut tampered = signed(&m, &[&signer]);
+    let mut changed = m.clone();
+    changed.sequence = 99;
+    tampered.payload = changed.to_payload();
+    check(
+        "tampered.airlock",
+        forge(&tampered, &body),
+        "tr.json",
+        "signature-invalid",
+    );
+    let mut wrong_type = Envelope::new("application/json", m.to_payload());
+    sign_envelope(&mut wrong_type, &signer);
+    check(
+        "type.airlock",
+        forge(&wrong_type, &body),
+        "tr.json",
+        "payload-type-wrong",
+    );
+
+    site.write("expired.airlock", &forge(&signed(&m, &[&signer]), &body));
+    assert_eq!(
+        site.verify_code("expired.airlock", "tr.json", "2026-12-02T00:00:00Z"),
+        "bundle-expired"
+    );
+
+    // A manifest member whose header claims more than max_manifest_bytes is refused unread.
+    let mut big = header(MANIFEST_MEMBER, 40 << 20).as_bytes().to_vec();
+    big.extend_from_slice(&[b'{'; 512]);
+    check(
+        "bigmanifest.airlock",
+        zstd::encode_all(&big[..], 3).unwrap(),
+        "tr.json",
+        "manifest-too-large",
+    );
+}
+
+#[test]
+fn decompression_bomb_stops_at_the_ratio_limit() {
+    let site = site();
+    let size: u64 = 16 << 20;
+    let zeros = std::io::repeat(0).take(size);
+    let d = hash_reader(zeros).unwrap();
+    let e = ManifestEntry {
+        path: EntryPath::parse("blobs/zero").unwrap(),
+        kind: EntryKind::Blob,
+        media_type: "application/octet-stream".into(),
+        size,
+        sha256: d.sha256,
+        blake3: d.blake3,
+    };
+    let env = signed(&manifest(vec![e]), &[&site.key("signer")]);
+    let mut bundle = forge(&env, &[]);
+    // Replace frame 2 with one holding the 16 MiB entry, compressed in a streaming encoder.
+    let first = zstd::zstd_safe::find_frame_compressed_size(&bundle).unwrap();
+    bundle.truncate(first);
+    let mut enc = zstd::Encoder::new(Vec::new(), 19).unwrap();
+    {
+        let mut builder = tar::Builder::new(&mut enc);
+        builder
+            .append(&header("blobs/zero", size), std::io::repeat(0).take(size))
+            .unwrap();
+        builder.finish().unwrap();
+    }
+    bundle.extend(enc.finish().unwrap());
+    site.write("bomb.airlock", &bundle);
+    assert_eq!(
+        site.verify_code("bomb.airlock", "tr.json", AT),
+        "decompression-ratio-exceeded"
+    );
+}
+
+#[test]
+fn extract_of_a_bad_bundle_writes_nothing() {
+    let site = site();
+    let signer = site.key("signer");
+    let env = signed(
+        &manifest(vec![entry("a", b"alpha"), entry("b", b"bravo")]),
+        &[&signer],
+    );
+    site.write(
+        "bad.airlock",
+        &forge(&env, &[member("a", b"alpha"), member("b", b"bravO")]),
+    );
+    let (code, err) = failure_code(
+        &site,
+        &[
+            "bundle",
+            "extract",
+            "bad.airlock",
+            "--trust-root",
+            "tr.json",
+            "--at",
+            AT,
+            "--to",
+            "out",
+            "--json",
+        ],
+    );
+    assert_eq!((code, err.as_str()), (1, "entry-digest-mismatch"));
+    assert!(!site.path("out").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(site.dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".airlock-extract-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "staging directory left behind");
+}
