@@ -394,11 +394,18 @@ fn mutated_samples_never_panic() {
         for entry in std::fs::read_dir(root.join(kind)).unwrap() {
             let dir = entry.unwrap().path();
             let paths: Vec<PathBuf> = if dir.is_dir() {
-                std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect()
+                std::fs::read_dir(&dir)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .collect()
             } else {
                 vec![dir]
             };
-            files.extend(paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")));
+            files.extend(
+                paths
+                    .into_iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "json")),
+            );
         }
     }
     assert!(files.len() >= 27, "{}", files.len());

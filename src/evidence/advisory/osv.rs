@@ -253,7 +253,10 @@ fn convert_affected(
     );
     // An entry without a package (a bare GIT range) is named by its repository.
     let name = if name.is_empty() {
-        ranges.iter().find_map(|r| r.repo.clone()).unwrap_or_default()
+        ranges
+            .iter()
+            .find_map(|r| r.repo.clone())
+            .unwrap_or_default()
     } else {
         name
     };
