@@ -513,3 +513,182 @@ fn verify_checkpoint_rekor_and_witnesses() {
     );
     assert!(err.contains("checkpoint-origin-mismatch"), "{err}");
 }
+
+fn write_key(dir: &Path, seed: u8) -> String {
+    use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+    let k = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let pem = k
+        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .unwrap();
+    let p = dir.join(format!("log{seed}.key"));
+    std::fs::write(&p, pem.as_bytes()).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn local_log_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let key = write_key(d, 5);
+    let vkey = expect_code(
+        d,
+        &[
+            "tlog",
+            "init",
+            "--dir",
+            "log",
+            "--origin",
+            "vendor.example/log",
+            "--key",
+            &key,
+        ],
+        0,
+    );
+    let vkey = vkey.trim().to_owned();
+    assert!(vkey.starts_with("vendor.example/log+"), "{vkey}");
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "init",
+            "--dir",
+            "log",
+            "--origin",
+            "vendor.example/log",
+            "--key",
+            &key,
+        ],
+        2,
+    );
+    for i in 0..5 {
+        std::fs::write(d.join(format!("e{i}")), format!("entry {i}")).unwrap();
+    }
+    let out = expect_code(d, &["tlog", "append", "--dir", "log", "e0", "e1", "e2"], 0);
+    assert_eq!(out.lines().next().unwrap(), "0\te0");
+    let hashes: String = (0..600)
+        .map(|i: u32| {
+            format!(
+                "{}\n",
+                hex::encode(airlock::tlog::merkle::leaf_hash(&i.to_be_bytes()))
+            )
+        })
+        .collect();
+    std::fs::write(d.join("hashes"), hashes).unwrap();
+    expect_code(
+        d,
+        &["tlog", "append", "--dir", "log", "--hashes-from", "hashes"],
+        0,
+    );
+    expect_code(d, &["tlog", "checkpoint", "--dir", "log"], 0);
+    std::fs::copy(d.join("log/checkpoint"), d.join("old-checkpoint")).unwrap();
+    let out = expect_code(
+        d,
+        &["--json", "tlog", "append", "--dir", "log", "e3", "e4"],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["first_index"], 603);
+    let note = expect_code(d, &["tlog", "checkpoint", "--dir", "log"], 0);
+    assert!(note.starts_with("vendor.example/log\n605\n"), "{note}");
+    let out = expect_code(
+        d,
+        &[
+            "--json",
+            "tlog",
+            "verify-checkpoint",
+            "log/checkpoint",
+            "--key",
+            &vkey,
+        ],
+        0,
+    );
+    let cp: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let root = cp["root"].as_str().unwrap().to_owned();
+
+    // Inclusion of e1 (index 1) in the latest checkpoint.
+    let proof = expect_code(d, &["tlog", "prove", "--dir", "log", "--index", "1"], 0);
+    let proof = proof.trim();
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-inclusion",
+            "--leaf",
+            "e1",
+            "--index",
+            "1",
+            "--size",
+            "605",
+            "--root",
+            &root,
+            "--proof",
+            proof,
+        ],
+        0,
+    );
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-inclusion",
+            "--leaf",
+            "e2",
+            "--index",
+            "1",
+            "--size",
+            "605",
+            "--root",
+            &root,
+            "--proof",
+            proof,
+        ],
+        1,
+    );
+    let out = expect_code(
+        d,
+        &["--json", "tlog", "prove", "--dir", "log", "--index", "604"],
+        0,
+    );
+    let p: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(p["root"], root.as_str());
+    // Consistency from the old checkpoint.
+    let out = expect_code(
+        d,
+        &[
+            "--json",
+            "tlog",
+            "verify-checkpoint",
+            "old-checkpoint",
+            "--key",
+            &vkey,
+        ],
+        0,
+    );
+    let old: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let proof = expect_code(
+        d,
+        &["tlog", "prove", "--dir", "log", "--old-size", "603"],
+        0,
+    );
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-consistency",
+            "--old-size",
+            "603",
+            "--old-root",
+            old["root"].as_str().unwrap(),
+            "--size",
+            "605",
+            "--root",
+            &root,
+            "--proof",
+            proof.trim(),
+        ],
+        0,
+    );
+    // Out of range.
+    expect_code(d, &["tlog", "prove", "--dir", "log", "--index", "605"], 2);
+    expect_code(d, &["tlog", "prove", "--dir", "nolog", "--index", "0"], 2);
+}

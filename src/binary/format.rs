@@ -934,4 +934,30 @@ mod tests {
             "binary-limit-exceeded"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+        /// Mutation smoke test of the whole format layer (the fuzz target's hook): random byte
+        /// overwrites and truncations of real samples never panic.
+        #[test]
+        fn mutated_samples_never_panic(
+            which in 0usize..4,
+            edits in proptest::collection::vec((0usize..1 << 16, proptest::prelude::any::<u8>()), 1..32),
+            cut in 0usize..1 << 17,
+        ) {
+            let rel = [
+                "elf-x86_64/md.cpython-311-x86_64-linux-gnu.so",
+                "pe-x86_64/md.cp311-win_amd64.pyd",
+                "macho-universal2/md.cpython-311-darwin.so",
+                "elf-aarch64/md.cpython-311-aarch64-linux-gnu.so",
+            ][which];
+            let mut data = sample(rel);
+            for (pos, byte) in edits {
+                let n = data.len();
+                data[pos % n] = byte;
+            }
+            data.truncate(cut.max(1));
+            crate::binary::fuzz_binary(&data);
+        }
+    }
 }

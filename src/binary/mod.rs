@@ -18,3 +18,28 @@ pub mod patch;
 pub mod record;
 pub mod tlsh;
 pub mod unwind;
+
+/// Fuzzing hook for the format layer: parses `data` as a binary with small limits and runs
+/// every analysis step (function boundaries, unwind tables, TLSH, disassembly) on it. Must
+/// never panic, whatever `data` is. Used by `fuzz/fuzz_targets/binary_format.rs` and by the
+/// mutation smoke test.
+#[doc(hidden)]
+pub fn fuzz_binary(data: &[u8]) {
+    let limits = format::Limits {
+        max_file_bytes: 1 << 24,
+        max_sections: 512,
+        max_symbols: 10_000,
+        max_functions: 2_000,
+        max_function_bytes: 1 << 16,
+        max_fat_arches: 4,
+        max_unwind_records: 10_000,
+    };
+    let _ = unwind::eh_frame_ranges(data, 0x1000, true, 8, 1000);
+    let _ = unwind::pdata_ranges(data, 0x1000, 1000);
+    let Ok(images) = format::parse(data, &limits) else {
+        return;
+    };
+    for img in &images {
+        let _ = extract::fingerprint_image(img, None, 1);
+    }
+}

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use airlock::tlog::checkpoint::{self, WitnessPolicy};
+use airlock::tlog::log::{LeafInput, LocalLog};
 use airlock::tlog::merkle::{self, Hash};
 use airlock::tlog::note::{self, VerifiedSignature, Verifier};
 use clap::{Args, Subcommand};
@@ -22,7 +23,6 @@ pub struct TlogArgs {
 
 /// The `tlog` verbs.
 #[derive(Debug, Subcommand)]
-#[allow(clippy::enum_variant_names, reason = "the local-log verbs join these")]
 pub enum TlogCommand {
     /// Verify an RFC 6962/9162 inclusion proof.
     VerifyInclusion(VerifyInclusionArgs),
@@ -32,6 +32,14 @@ pub enum TlogCommand {
     VerifyNote(VerifyNoteArgs),
     /// Verify a C2SP checkpoint: log signature, origin, witness cosignatures.
     VerifyCheckpoint(VerifyCheckpointArgs),
+    /// Create a local tile log signed with an Ed25519 key.
+    Init(InitArgs),
+    /// Append entries (files or leaf hashes) to a local log; prints their indexes.
+    Append(AppendArgs),
+    /// Sign a checkpoint for the local log's current size.
+    Checkpoint(CheckpointArgs),
+    /// Print an inclusion or consistency proof from a local log's tiles.
+    Prove(ProveArgs),
 }
 
 impl TlogArgs {
@@ -42,6 +50,10 @@ impl TlogArgs {
             TlogCommand::VerifyConsistency(a) => a.run(out),
             TlogCommand::VerifyNote(a) => a.run(out),
             TlogCommand::VerifyCheckpoint(a) => a.run(out),
+            TlogCommand::Init(a) => a.run(out),
+            TlogCommand::Append(a) => a.run(out),
+            TlogCommand::Checkpoint(a) => a.run(out),
+            TlogCommand::Prove(a) => a.run(out),
         }
     }
 }
@@ -399,6 +411,293 @@ impl VerifyCheckpointArgs {
                 report.log_signature.name,
                 report.witnesses.len(),
                 policy.witnesses.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn open_log(dir: &Path) -> Result<LocalLog, Failure> {
+    LocalLog::open(dir).map_err(|e| Failure::from_coded(dir.display(), &e))
+}
+
+/// `airlock tlog init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory for the log (created).
+    #[arg(long, value_name = "D")]
+    dir: PathBuf,
+    /// The log's origin; also the name of its signing key.
+    #[arg(long, value_name = "NAME")]
+    origin: String,
+    /// Ed25519 private key (PKCS#8 PEM, as `airlock key generate` writes it).
+    #[arg(long, value_name = "KEY")]
+    key: PathBuf,
+}
+
+#[derive(Serialize)]
+struct InitReport {
+    status: &'static str,
+    dir: String,
+    origin: String,
+    vkey: String,
+}
+
+impl InitArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let log = LocalLog::init(&self.dir, &self.origin, &self.key)
+            .map_err(|e| Failure::from_coded(self.dir.display(), &e))?;
+        let r = InitReport {
+            status: "created",
+            dir: self.dir.display().to_string(),
+            origin: log.origin().to_owned(),
+            vkey: log.vkey().to_owned(),
+        };
+        if out.json {
+            out.json(&r);
+        } else {
+            out.info(format!(
+                "created log {} in {}; verifier key:",
+                r.origin, r.dir
+            ));
+            out.line(&r.vkey);
+        }
+        Ok(())
+    }
+}
+
+/// `airlock tlog append`.
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    /// The log directory.
+    #[arg(long, value_name = "D")]
+    dir: PathBuf,
+    /// Files to append; each file's bytes are one entry.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Leaf hashes (hex) to append, after the files.
+    #[arg(long, value_name = "HEX")]
+    leaf_hash: Vec<String>,
+    /// A file of leaf hashes, one hex hash per line, appended after the rest (bulk loads).
+    #[arg(long, value_name = "FILE")]
+    hashes_from: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct AppendedEntry {
+    index: u64,
+    leaf_hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AppendReport {
+    status: &'static str,
+    first_index: u64,
+    count: u64,
+    size: u64,
+    entries: Vec<AppendedEntry>,
+}
+
+impl AppendArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let mut log = open_log(&self.dir)?;
+        let mut leaves = Vec::new();
+        let mut labels: Vec<Option<String>> = Vec::new();
+        for f in &self.files {
+            leaves.push(LeafInput::Data(read_file(f)?));
+            labels.push(Some(f.display().to_string()));
+        }
+        for h in &self.leaf_hash {
+            leaves.push(LeafInput::Hash(parse_hash("--leaf-hash", h)?));
+            labels.push(None);
+        }
+        if let Some(path) = &self.hashes_from {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| Failure::io(path.display(), &e))?;
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                leaves.push(LeafInput::Hash(parse_hash(
+                    &format!("{}:{}", path.display(), i + 1),
+                    line,
+                )?));
+                labels.push(None);
+            }
+        }
+        if leaves.is_empty() {
+            return Err(Failure::usage(
+                "nothing to append: give FILE…, --leaf-hash or --hashes-from",
+            ));
+        }
+        let first = log
+            .append(&leaves)
+            .map_err(|e| Failure::from_coded(self.dir.display(), &e))?;
+        let entries: Vec<AppendedEntry> = leaves
+            .iter()
+            .zip(labels)
+            .enumerate()
+            .map(|(i, (l, file))| AppendedEntry {
+                index: first + i as u64,
+                leaf_hash: hex::encode(match l {
+                    LeafInput::Data(d) => merkle::leaf_hash(d),
+                    LeafInput::Hash(h) => *h,
+                }),
+                file,
+            })
+            .collect();
+        let r = AppendReport {
+            status: "appended",
+            first_index: first,
+            count: entries.len() as u64,
+            size: log.size(),
+            entries,
+        };
+        if out.json {
+            out.json(&r);
+        } else {
+            for e in &r.entries {
+                match &e.file {
+                    Some(f) => out.line(format!("{}\t{f}", e.index)),
+                    None => out.line(format!("{}\t{}", e.index, e.leaf_hash)),
+                }
+            }
+            out.info(format!("appended {} entries; log size {}", r.count, r.size));
+        }
+        Ok(())
+    }
+}
+
+/// `airlock tlog checkpoint`.
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// The log directory.
+    #[arg(long, value_name = "D")]
+    dir: PathBuf,
+}
+
+#[derive(Serialize)]
+struct CheckpointWritten {
+    status: &'static str,
+    origin: String,
+    size: u64,
+    root: String,
+    note: String,
+}
+
+impl CheckpointArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let log = open_log(&self.dir)?;
+        let signed = log
+            .sign_checkpoint()
+            .map_err(|e| Failure::from_coded(self.dir.display(), &e))?;
+        if out.json {
+            let root = log
+                .root_at(log.size())
+                .map_err(|e| Failure::from_coded(self.dir.display(), &e))?;
+            out.json(&CheckpointWritten {
+                status: "signed",
+                origin: log.origin().to_owned(),
+                size: log.size(),
+                root: hex::encode(root),
+                note: String::from_utf8_lossy(&signed).into_owned(),
+            });
+        } else {
+            out.raw(&signed);
+        }
+        Ok(())
+    }
+}
+
+/// `airlock tlog prove`.
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// The log directory.
+    #[arg(long, value_name = "D")]
+    dir: PathBuf,
+    /// Prove inclusion of the leaf at this index.
+    #[arg(
+        long,
+        value_name = "I",
+        conflicts_with = "old_size",
+        required_unless_present = "old_size"
+    )]
+    index: Option<u64>,
+    /// Prove consistency from this older tree size.
+    #[arg(long, value_name = "M")]
+    old_size: Option<u64>,
+    /// Tree size to prove against (default: the latest checkpoint's, else the log's size).
+    #[arg(long, value_name = "N")]
+    size: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct ProofReport {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leaf_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_root: Option<String>,
+    size: u64,
+    root: String,
+    proof: Vec<String>,
+}
+
+impl ProveArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let log = open_log(&self.dir)?;
+        let ctx = self.dir.display();
+        let size = match self.size {
+            Some(s) => s,
+            None => log
+                .default_size()
+                .map_err(|e| Failure::from_coded(&ctx, &e))?,
+        };
+        let hexes = |p: &[Hash]| p.iter().map(hex::encode).collect::<Vec<_>>();
+        let r = if let Some(index) = self.index {
+            let (leaf, proof, root) = log
+                .prove_inclusion(index, size)
+                .map_err(|e| Failure::from_coded(&ctx, &e))?;
+            ProofReport {
+                kind: "inclusion",
+                index: Some(index),
+                leaf_hash: Some(hex::encode(leaf)),
+                old_size: None,
+                old_root: None,
+                size,
+                root: hex::encode(root),
+                proof: hexes(&proof),
+            }
+        } else {
+            let old = self.old_size.expect("clap requires --index or --old-size");
+            let (proof, old_root, root) = log
+                .prove_consistency(old, size)
+                .map_err(|e| Failure::from_coded(&ctx, &e))?;
+            ProofReport {
+                kind: "consistency",
+                index: None,
+                leaf_hash: None,
+                old_size: Some(old),
+                old_root: Some(hex::encode(old_root)),
+                size,
+                root: hex::encode(root),
+                proof: hexes(&proof),
+            }
+        };
+        if out.json {
+            out.json(&r);
+        } else {
+            out.line(r.proof.join(","));
+            out.info(format!(
+                "{} proof against size {} root {}",
+                r.kind, r.size, r.root
             ));
         }
         Ok(())

@@ -9,12 +9,17 @@
 //!   ([`note::open`], [`note::Verifier::from_vkey`], [`note::Verifier::ecdsa_p256_from_pem`]);
 //! - parse and verify C2SP checkpoints with a k-of-n witness policy: [`checkpoint`]
 //!   ([`checkpoint::Checkpoint::parse`], [`checkpoint::verify`]);
+//! - C2SP tile paths, entry bundles, proofs computed from tiles: [`tiles`] ([`tiles::TileNodes`]);
+//! - a local tile log with signed checkpoints (`airlock tlog init|append|checkpoint|prove`):
+//!   [`log::LocalLog`];
 //!
 //! Nothing here opens a network connection or reads the clock. Must not depend on the CLI.
 
 pub mod checkpoint;
+pub mod log;
 pub mod merkle;
 pub mod note;
+pub mod tiles;
 
 #[cfg(test)]
 mod vector_tests;
