@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use airlock::binary::record::FingerprintedBinary;
 use airlock::proof::sign::{sign_proof, verify_proof};
 use airlock::proof::{ProofBlob, ProofRequest, prove};
 use airlock::store::Store;
@@ -25,6 +26,10 @@ pub struct ProofArgs {
     /// Package URL with the installed version (e.g. pkg:deb/debian/curl@7.88.1-10+deb12u5?distro=debian-12).
     #[arg(long, required = true)]
     purl: Option<String>,
+    /// An installed binary of the package: tier 4 matches its functions against the
+    /// fingerprint records in the store.
+    #[arg(long, value_name = "FILE")]
+    binary: Option<PathBuf>,
     #[command(flatten)]
     location: StoreLocation,
     /// Sign the proof (in-toto Statement in DSSE) with this proof-signer key.
@@ -61,6 +66,7 @@ enum ProofCommand {
 pub fn prove_and_record(
     location: &StoreLocation,
     request: &ProofRequest,
+    binary: Option<&FingerprintedBinary>,
     out: &OutputMode,
 ) -> Result<ProofBlob, Failure> {
     let dir = location.dir()?;
@@ -75,7 +81,7 @@ pub fn prove_and_record(
         .snapshot()
         .map_err(|e| Failure::from_coded(dir.display(), &e))?;
     let proof =
-        prove(&snapshot, request, None).map_err(|e| Failure::from_coded(&request.purl, &e))?;
+        prove(&snapshot, request, binary).map_err(|e| Failure::from_coded(&request.purl, &e))?;
     drop(snapshot);
     if writable {
         store
@@ -113,7 +119,14 @@ impl ProofArgs {
             purl: purl.clone(),
             computed_at,
         };
-        let proof = prove_and_record(&self.location, &request, out)?;
+        let binary = match &self.binary {
+            Some(path) => {
+                let (sha256, images) = super::fingerprint::fingerprint_path(path, None, None)?;
+                Some(FingerprintedBinary { sha256, images })
+            }
+            None => None,
+        };
+        let proof = prove_and_record(&self.location, &request, binary.as_ref(), out)?;
         let mut bytes = match &self.sign {
             Some(key) => sign_proof(&proof, &load_private_key(key)?).to_json(),
             None => proof.to_canonical(),

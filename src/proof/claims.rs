@@ -252,6 +252,50 @@ fn evaluate(subject: &Subject, claim: &Claim) -> Option<(Verdict, String)> {
     }
 }
 
+/// Replaces a compact OSV or CSAF advisory row (one without per-package `affected` detail)
+/// by the normalized advisory parsed from its raw document, so release and range information
+/// is never lost. The raw bytes are re-hashed first: a row whose source does not hash to its
+/// digest is kept as it is and cannot gain detail.
+///
+/// # Errors
+/// A store error.
+pub fn normalize_advisory_row(
+    source: &dyn super::engine::EvidenceSource,
+    vulnerability: &str,
+    mut row: StoredRow,
+) -> Result<StoredRow, crate::store::StoreError> {
+    let compact_format =
+        str_field(&row.record, "source_format").filter(|f| matches!(*f, "osv" | "csaf"));
+    if row.record.get("affected").is_some() || compact_format.is_none() {
+        return Ok(row);
+    }
+    let Some(raw) = source.raw(&row.source.sha256)? else {
+        return Ok(row);
+    };
+    if bundle_format::Digest::sha256(&raw).hex() != row.source.sha256 {
+        return Ok(row);
+    }
+    let limits = crate::evidence::advisory::Limits::default();
+    let Ok(doc) = crate::evidence::advisory::parse(&raw, &limits) else {
+        return Ok(row);
+    };
+    let affected: Vec<Value> = doc
+        .advisories
+        .iter()
+        .filter(|a| {
+            a.id == vulnerability
+                || a.cve_ids.iter().any(|c| c == vulnerability)
+                || a.aliases.iter().any(|c| c == vulnerability)
+        })
+        .flat_map(|a| a.affected.iter())
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    if !affected.is_empty() {
+        row.record["affected"] = Value::Array(affected);
+    }
+    Ok(row)
+}
+
 /// Evidence items from advisory rows.
 pub fn advisory_items(subject: &Subject, rows: &[StoredRow]) -> Vec<EvidenceItem> {
     let mut out = Vec::new();
@@ -390,6 +434,64 @@ pub fn patch_items(
                 subject.vulnerability
             ),
         ));
+    }
+    out
+}
+
+/// Evidence items from matching a binary against the fingerprint rows of the subject's
+/// packages: a function closer to the fixed build supports `fixed`, closer to the vulnerable
+/// build supports `affected`, with the matcher's confidence (TLSH 0.75–0.85, insn-hash
+/// 0.55–0.75). Undetermined matches yield nothing.
+pub fn binary_items(
+    subject: &Subject,
+    rows: &[StoredRow],
+    binary: &crate::binary::record::FingerprintedBinary,
+) -> Vec<EvidenceItem> {
+    use crate::binary::record::{self, FingerprintRecord, Verdict as Match};
+    let mut out = Vec::new();
+    for row in rows {
+        if !row
+            .key
+            .get(1)
+            .is_some_and(|p| subject.source_packages.contains(p))
+        {
+            continue;
+        }
+        let Ok(rec) = serde_json::from_value::<FingerprintRecord>(row.record.clone()) else {
+            continue;
+        };
+        if rec.validate().is_err() {
+            continue;
+        }
+        for m in record::match_records(binary, std::slice::from_ref(&rec)) {
+            let supports = match m.verdict {
+                Match::Fixed => Verdict::Fixed,
+                Match::Vulnerable => Verdict::Affected,
+                Match::Undetermined => continue,
+            };
+            let distances = format!(
+                "distance to vulnerable {}, to fixed {}",
+                m.distance_vulnerable
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                m.distance_fixed
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string())
+            );
+            out.push(item(
+                row,
+                Tier::Binary,
+                supports,
+                (m.confidence * 100.0).round() / 100.0,
+                format!("{} ({})", m.function, m.architecture),
+                format!(
+                    "function {} ({}, {}) in binary sha256:{} is closer to the {} build: {distances}",
+                    m.function,
+                    m.architecture,
+                    m.method.name(),
+                    binary.sha256,
+                    if supports == Verdict::Fixed { "fixed" } else { "vulnerable" }
+                ),
+            ));
+        }
     }
     out
 }

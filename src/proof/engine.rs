@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::blob::{ChannelState, EvidenceItem, FORMAT, ProofBlob, StoreState, Tier, Verdict};
 use super::claims;
 use super::subject::{Subject, SubjectError};
+use crate::binary::record::FingerprintedBinary;
 use crate::error::{Coded, FailureClass};
 use crate::store::StoreError;
 use crate::store::query::{Snapshot, StoredRow};
@@ -51,6 +52,11 @@ pub trait EvidenceSource {
     /// # Errors
     /// A store error.
     fn heads(&self) -> Result<Vec<ChannelState>, StoreError>;
+    /// Raw evidence bytes by lowercase hex SHA-256.
+    ///
+    /// # Errors
+    /// A store error.
+    fn raw(&self, sha256_hex: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 impl EvidenceSource for Snapshot {
@@ -87,6 +93,12 @@ impl EvidenceSource for Snapshot {
                 bundle: head.bundle.clone(),
             })
             .collect())
+    }
+    fn raw(&self, sha256_hex: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match format!("sha256:{sha256_hex}").parse::<bundle_format::Digest>() {
+            Ok(d) => Snapshot::raw(self, &d),
+            Err(_) => Ok(None),
+        }
     }
 }
 
@@ -142,15 +154,15 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Builds the proof for `request` from `source`; `binary_items` are tier-4 items the caller
-/// computed by matching a binary against the fingerprints (see `fingerprint match`).
+/// Builds the proof for `request` from `source`. With `binary` (an installed binary's
+/// fingerprints), tier 4 matches it against the fingerprint records of the subject's packages.
 ///
 /// # Errors
 /// [`ProofError`] for an invalid subject or an unreadable store.
 pub fn prove(
     source: &dyn EvidenceSource,
     request: &ProofRequest,
-    binary: Option<(String, Vec<EvidenceItem>)>,
+    binary: Option<&FingerprintedBinary>,
 ) -> Result<ProofBlob, ProofError> {
     let mut subject = Subject::new(&request.vulnerability, &request.purl)?;
     let vuln = subject.vulnerability.clone();
@@ -183,7 +195,8 @@ pub fn prove(
             .advisories(&vuln, &package)?
             .into_iter()
             .filter(|r| seen_rows.insert((r.source.sha256.clone(), r.key.clone())))
-            .collect();
+            .map(|r| claims::normalize_advisory_row(source, &vuln, r))
+            .collect::<Result<_, _>>()?;
         items.extend(claims::advisory_items(&subject, &rows));
         let mentions = source.changelog_mentions(&vuln, &package)?;
         items.extend(claims::changelog_items(&subject, &mentions));
@@ -199,9 +212,10 @@ pub fn prove(
         .cloned()
         .collect();
     items.extend(claims::patch_items(&subject, &ours, &all_patches));
-    if let Some((digest, binary_items)) = binary {
-        subject.binary = Some(digest);
-        items.extend(binary_items);
+    if let Some(binary) = binary {
+        subject.binary = Some(format!("sha256:{}", binary.sha256));
+        let rows = source.fingerprints(&vuln)?;
+        items.extend(claims::binary_items(&subject, &rows, binary));
     }
 
     let mut blob = decide(subject, items);

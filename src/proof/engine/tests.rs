@@ -63,6 +63,9 @@ impl EvidenceSource for Mem {
     fn fingerprints(&self, _: &str) -> Result<Vec<StoredRow>, StoreError> {
         Ok(Vec::new())
     }
+    fn raw(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(None)
+    }
     fn heads(&self) -> Result<Vec<ChannelState>, StoreError> {
         Ok(vec![ChannelState {
             publisher: "debian".into(),
