@@ -692,3 +692,155 @@ fn local_log_end_to_end() {
     expect_code(d, &["tlog", "prove", "--dir", "log", "--index", "605"], 2);
     expect_code(d, &["tlog", "prove", "--dir", "nolog", "--index", "0"], 2);
 }
+
+#[test]
+fn fragment_extract_and_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let key = write_key(d, 6);
+    let vkey = expect_code(
+        d,
+        &[
+            "tlog",
+            "init",
+            "--dir",
+            "log",
+            "--origin",
+            "vendor.example/f",
+            "--key",
+            &key,
+        ],
+        0,
+    );
+    let vkey = vkey.trim().to_owned();
+    let hashes = |r: std::ops::Range<u32>, salt: u8| -> String {
+        r.map(|i| {
+            format!(
+                "{}\n",
+                hex::encode(airlock::tlog::merkle::leaf_hash(
+                    &[&i.to_be_bytes()[..], &[salt]].concat()
+                ))
+            )
+        })
+        .collect()
+    };
+    std::fs::write(d.join("h1"), hashes(0..1000, 0)).unwrap();
+    std::fs::write(d.join("h2"), hashes(1000..3000, 0)).unwrap();
+    expect_code(
+        d,
+        &["tlog", "append", "--dir", "log", "--hashes-from", "h1"],
+        0,
+    );
+    expect_code(d, &["tlog", "checkpoint", "--dir", "log"], 0);
+    std::fs::copy(d.join("log/checkpoint"), d.join("old")).unwrap();
+    expect_code(
+        d,
+        &["tlog", "append", "--dir", "log", "--hashes-from", "h2"],
+        0,
+    );
+    expect_code(d, &["tlog", "checkpoint", "--dir", "log"], 0);
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "fragment",
+            "--dir",
+            "log",
+            "--index",
+            "5",
+            "999",
+            "2999",
+            "--old-size",
+            "1000",
+            "--out",
+            "frag",
+        ],
+        0,
+    );
+    let out = expect_code(
+        d,
+        &[
+            "tlog",
+            "verify-fragment",
+            "frag",
+            "--key",
+            &vkey,
+            "--index",
+            "5",
+            "999",
+            "2999",
+            "--old-checkpoint",
+            "old",
+        ],
+        0,
+    );
+    assert_eq!(out.lines().count(), 3);
+    // An index not covered by the fragment.
+    let err = stderr_of(
+        d,
+        &[
+            "tlog",
+            "verify-fragment",
+            "frag",
+            "--key",
+            &vkey,
+            "--index",
+            "1500",
+        ],
+    );
+    assert!(err.contains("tile-missing"), "{err}");
+    // A forked log signed by the same key: its fragment is not consistent with the old checkpoint.
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "init",
+            "--dir",
+            "fork",
+            "--origin",
+            "vendor.example/f",
+            "--key",
+            &key,
+        ],
+        0,
+    );
+    std::fs::write(d.join("f1"), hashes(0..999, 0) + &hashes(999..3000, 1)).unwrap();
+    expect_code(
+        d,
+        &["tlog", "append", "--dir", "fork", "--hashes-from", "f1"],
+        0,
+    );
+    expect_code(d, &["tlog", "checkpoint", "--dir", "fork"], 0);
+    expect_code(
+        d,
+        &[
+            "tlog",
+            "fragment",
+            "--dir",
+            "fork",
+            "--index",
+            "5",
+            "--old-size",
+            "1000",
+            "--out",
+            "ffrag",
+        ],
+        0,
+    );
+    let out = run_in(
+        d,
+        &[
+            "tlog",
+            "verify-fragment",
+            "ffrag",
+            "--key",
+            &vkey,
+            "--index",
+            "5",
+            "--old-checkpoint",
+            "old",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("log-inconsistent"));
+}

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use airlock::tlog::checkpoint::{self, WitnessPolicy};
+use airlock::tlog::fragment;
 use airlock::tlog::log::{LeafInput, LocalLog};
 use airlock::tlog::merkle::{self, Hash};
 use airlock::tlog::note::{self, VerifiedSignature, Verifier};
@@ -40,6 +41,10 @@ pub enum TlogCommand {
     Checkpoint(CheckpointArgs),
     /// Print an inclusion or consistency proof from a local log's tiles.
     Prove(ProveArgs),
+    /// Extract the tiles that prove given leaves (and consistency) against the latest checkpoint.
+    Fragment(FragmentArgs),
+    /// Verify an extracted tile fragment offline.
+    VerifyFragment(VerifyFragmentArgs),
 }
 
 impl TlogArgs {
@@ -54,6 +59,8 @@ impl TlogArgs {
             TlogCommand::Append(a) => a.run(out),
             TlogCommand::Checkpoint(a) => a.run(out),
             TlogCommand::Prove(a) => a.run(out),
+            TlogCommand::Fragment(a) => a.run(out),
+            TlogCommand::VerifyFragment(a) => a.run(out),
         }
     }
 }
@@ -698,6 +705,150 @@ impl ProveArgs {
             out.info(format!(
                 "{} proof against size {} root {}",
                 r.kind, r.size, r.root
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `airlock tlog fragment`.
+#[derive(Debug, Args)]
+pub struct FragmentArgs {
+    /// The log directory.
+    #[arg(long, value_name = "D")]
+    dir: PathBuf,
+    /// Leaf indexes to prove; repeat or list several.
+    #[arg(long = "index", value_name = "I", required = true, num_args = 1..)]
+    indexes: Vec<u64>,
+    /// Also prove consistency with the tree of this older size.
+    #[arg(long, value_name = "M")]
+    old_size: Option<u64>,
+    /// Output directory for the fragment.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+#[derive(Serialize)]
+struct FragmentReport {
+    status: &'static str,
+    out: String,
+    size: u64,
+    old_size: Option<u64>,
+    tiles: usize,
+    bytes: u64,
+}
+
+impl FragmentArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let log = open_log(&self.dir)?;
+        let s = fragment::extract(&log, &self.indexes, self.old_size, &self.out)
+            .map_err(|e| Failure::from_coded(self.dir.display(), &e))?;
+        let r = FragmentReport {
+            status: "extracted",
+            out: self.out.display().to_string(),
+            size: s.size,
+            old_size: s.old_size,
+            tiles: s.tiles.len(),
+            bytes: s.bytes,
+        };
+        if out.json {
+            out.json(&r);
+        } else {
+            out.line(format!(
+                "extracted {} tiles ({} bytes) proving {} leaves against size {} into {}",
+                r.tiles,
+                r.bytes,
+                self.indexes.len(),
+                r.size,
+                r.out
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `airlock tlog verify-fragment`.
+#[derive(Debug, Args)]
+pub struct VerifyFragmentArgs {
+    /// The fragment directory (with `checkpoint` and `tile/`).
+    dir: PathBuf,
+    /// The log's C2SP verifier key.
+    #[arg(long = "key", value_name = "VKEY")]
+    key: String,
+    /// Leaf indexes to verify.
+    #[arg(long = "index", value_name = "I", required = true, num_args = 1..)]
+    indexes: Vec<u64>,
+    /// An older signed checkpoint the fragment's checkpoint must be consistent with.
+    #[arg(long, value_name = "FILE")]
+    old_checkpoint: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct VerifiedLeaf {
+    index: u64,
+    leaf_hash: String,
+}
+
+#[derive(Serialize)]
+struct VerifyFragmentReport {
+    status: &'static str,
+    origin: String,
+    size: u64,
+    root: String,
+    old_size: Option<u64>,
+    leaves: Vec<VerifiedLeaf>,
+}
+
+impl VerifyFragmentArgs {
+    fn run(&self, out: &OutputMode) -> CmdResult {
+        let log = Verifier::from_vkey(&self.key).map_err(|e| Failure::from_coded("--key", &e))?;
+        let origin = checkpoint::origin_of_key(&log).to_owned();
+        let none = WitnessPolicy::default();
+        let cp_path = self.dir.join("checkpoint");
+        let cp = checkpoint::verify(&read_file(&cp_path)?, &log, &origin, &none)
+            .map_err(|e| Failure::from_coded(cp_path.display(), &e))?
+            .checkpoint;
+        let old = match &self.old_checkpoint {
+            Some(p) => {
+                let c = checkpoint::verify(&read_file(p)?, &log, &origin, &none)
+                    .map_err(|e| Failure::from_coded(p.display(), &e))?
+                    .checkpoint;
+                Some((c.size, c.root))
+            }
+            None => None,
+        };
+        let leaves = fragment::verify_fragment_dir(&self.dir, &cp, &self.indexes, old)
+            .map_err(|e| Failure::from_coded(self.dir.display(), &e))?;
+        let r = VerifyFragmentReport {
+            status: "verified",
+            origin: cp.origin.clone(),
+            size: cp.size,
+            root: hex::encode(cp.root),
+            old_size: old.map(|(m, _)| m),
+            leaves: self
+                .indexes
+                .iter()
+                .zip(leaves)
+                .map(|(&index, h)| VerifiedLeaf {
+                    index,
+                    leaf_hash: hex::encode(h),
+                })
+                .collect(),
+        };
+        if out.json {
+            out.json(&r);
+        } else {
+            for l in &r.leaves {
+                out.line(format!("{}\t{}", l.index, l.leaf_hash));
+            }
+            out.info(format!(
+                "verified: {} leaves included in {} at size {}{}",
+                r.leaves.len(),
+                r.origin,
+                r.size,
+                r.old_size
+                    .map(|m| format!(", consistent with size {m}"))
+                    .unwrap_or_default()
             ));
         }
         Ok(())

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use packageurl::PackageUrl;
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::advisory::ecosystem::{debian_codename, ubuntu_codename};
 use crate::evidence::version::VersionScheme;
 
 /// Why a subject could not be formed.
@@ -69,9 +70,10 @@ pub fn scheme_for(purl_type: &str) -> VersionScheme {
     }
 }
 
-/// Normalizes a release naming for comparison: Debian numbers become codenames, `debian-12.5`
-/// becomes `bookworm`, `ubuntu-22.04` becomes `22.04`, `alpine-3.19.1` becomes `3.19`,
-/// `Debian:12` becomes `bookworm`. Unknown forms are lower-cased as they are.
+/// Normalizes a release naming for comparison. Debian and Ubuntu releases become codenames
+/// (`debian-12.5`, `Debian:12`, `12` → `bookworm`; `ubuntu-22.04`, `22.04:LTS`, `Pro:20.04:LTS`
+/// → `jammy`, `focal`); Alpine releases become `major.minor` (`alpine-3.19.1`, `v3.19` →
+/// `3.19`). Unknown forms are lower-cased as they are.
 #[must_use]
 pub fn normalize_release(text: &str) -> String {
     let lower = text.trim().to_ascii_lowercase();
@@ -86,10 +88,12 @@ pub fn normalize_release(text: &str) -> String {
     if let Some(codename) = debian_codename(&lower) {
         return codename.to_owned();
     }
-    for prefix in ["ubuntu-", "ubuntu:"] {
-        if let Some(rest) = lower.strip_prefix(prefix) {
-            return rest.split(':').next().unwrap_or(rest).to_owned();
-        }
+    let ubuntu = lower
+        .strip_prefix("ubuntu-")
+        .or_else(|| lower.strip_prefix("ubuntu:"))
+        .unwrap_or(&lower);
+    if let Some(codename) = ubuntu.split(':').find_map(ubuntu_codename) {
+        return codename.to_owned();
     }
     for prefix in ["alpine-", "alpine:v", "alpine:", "v"] {
         if let Some(rest) = lower.strip_prefix(prefix) {
@@ -100,18 +104,6 @@ pub fn normalize_release(text: &str) -> String {
         }
     }
     lower
-}
-
-fn debian_codename(major: &str) -> Option<&'static str> {
-    Some(match major {
-        "9" => "stretch",
-        "10" => "buster",
-        "11" => "bullseye",
-        "12" => "bookworm",
-        "13" => "trixie",
-        "14" => "forky",
-        _ => return None,
-    })
 }
 
 /// Upper-cases and checks a vulnerability id.
@@ -261,7 +253,10 @@ mod tests {
             ("bookworm", "bookworm"),
             ("alpine-3.19.1", "3.19"),
             ("Alpine:v3.19", "3.19"),
-            ("ubuntu-22.04", "22.04"),
+            ("ubuntu-22.04", "jammy"),
+            ("22.04:LTS", "jammy"),
+            ("Pro:20.04:LTS", "focal"),
+            ("jammy", "jammy"),
         ] {
             assert_eq!(normalize_release(a), b, "{a}");
         }

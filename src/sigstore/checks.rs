@@ -202,6 +202,90 @@ pub fn subjects(statement: &Statement) -> Vec<Subject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::EncodePublicKey as _;
+    use sha2::Digest as _;
+
+    struct TestLog {
+        key: p256::ecdsa::SigningKey,
+        spki: Vec<u8>,
+        id: [u8; 32],
+    }
+
+    fn test_log(seed: u8) -> TestLog {
+        let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+        let spki = key
+            .verifying_key()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        let id = sha2::Sha256::digest(&spki).into();
+        TestLog { key, spki, id }
+    }
+
+    fn b64(b: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(b)
+    }
+
+    /// A checkpoint for `origin` signed by `signer`.
+    fn note(origin: &str, signer: &TestLog) -> Checkpoint {
+        let body = format!("{origin}\n1\n{}\n", b64(&[0u8; 32]));
+        let sig: p256::ecdsa::Signature = signer.key.sign(body.as_bytes());
+        let mut blob = signer.id[..4].to_vec();
+        blob.extend_from_slice(sig.to_der().as_bytes());
+        Checkpoint::from_text(&format!("{body}\n\u{2014} {origin} {}\n", b64(&blob))).unwrap()
+    }
+
+    fn entry_for(log: &TestLog) -> TransparencyLogEntry {
+        serde_json::from_value(serde_json::json!({
+            "logIndex": "0",
+            "logId": {"keyId": b64(&log.id)},
+            "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+            "integratedTime": "1",
+            "canonicalizedBody": "e30="
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn checkpoint_signed_by_another_trusted_log_is_refused() {
+        super::super::provider::install();
+        let (a, b) = (test_log(3), test_log(5));
+        let tlogs: Vec<serde_json::Value> = [(&a, "https://a.example"), (&b, "https://b.example")]
+            .iter()
+            .map(|(log, url)| {
+                serde_json::json!({
+                    "baseUrl": url,
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": {
+                        "rawBytes": b64(&log.spki),
+                        "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                        "validFor": {"start": "2020-01-01T00:00:00Z"}
+                    },
+                    "logId": {"keyId": b64(&log.id)}
+                })
+            })
+            .collect();
+        let root = serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": tlogs,
+            "certificateAuthorities": [], "ctlogs": [], "timestampAuthorities": []
+        });
+        let root = TrustedRoot::from_json(root.to_string().as_bytes()).unwrap();
+        let log_a = &root.inner.tlogs[0];
+        let log_b = &root.inner.tlogs[1];
+        // Log B's checkpoint verifies for B's entries ...
+        signed_by_log(&note("b.example", &b), &entry_for(&b), log_b).unwrap();
+        // ... but not for an entry in log A, although B is a trusted log.
+        let err = signed_by_log(&note("a.example", &b), &entry_for(&a), log_a).unwrap_err();
+        assert!(
+            err.contains("no valid signature by the entry's log"),
+            "{err}"
+        );
+        signed_by_log(&note("a.example", &a), &entry_for(&a), log_a).unwrap();
+    }
 
     #[test]
     fn origins() {

@@ -56,6 +56,9 @@ pub enum LogError {
     /// A tile is missing or inconsistent, or an index or size is out of range.
     #[error(transparent)]
     Proof(#[from] ProofError),
+    /// A fragment could not be built.
+    #[error(transparent)]
+    Fragment(#[from] super::fragment::TlogError),
     /// Nothing to do (no signed checkpoint yet, empty log).
     #[error("{0}")]
     Empty(String),
@@ -71,10 +74,14 @@ impl Coded for LogError {
             Self::Proof(ProofError::MissingNode { .. }) => "tile-missing",
             Self::Proof(_) => "index-out-of-range",
             Self::Empty(_) => "tlog-empty",
+            Self::Fragment(e) => e.code(),
         }
     }
     fn class(&self) -> FailureClass {
-        FailureClass::CouldNotRun
+        match self {
+            Self::Fragment(e) => e.class(),
+            _ => FailureClass::CouldNotRun,
+        }
     }
 }
 

@@ -12,10 +12,14 @@
 //! - C2SP tile paths, entry bundles, proofs computed from tiles: [`tiles`] ([`tiles::TileNodes`]);
 //! - a local tile log with signed checkpoints (`airlock tlog init|append|checkpoint|prove`):
 //!   [`log::LocalLog`];
+//! - tile fragments (extract, verify offline) and the checkpoint-advance rule the store
+//!   applies: [`fragment`] ([`fragment::extract`], [`fragment::verify_fragment`],
+//!   [`fragment::check_advance`]).
 //!
 //! Nothing here opens a network connection or reads the clock. Must not depend on the CLI.
 
 pub mod checkpoint;
+pub mod fragment;
 pub mod log;
 pub mod merkle;
 pub mod note;

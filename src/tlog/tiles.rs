@@ -20,6 +20,8 @@ use super::merkle::{HASH_BYTES, Hash, NodeSource, ProofError, node_hash};
 pub const TILE_HEIGHT: u8 = 8;
 /// Hashes in a full tile.
 pub const TILE_WIDTH: u64 = 1 << TILE_HEIGHT;
+/// Bytes per hash, as a `u64` for size arithmetic.
+pub const HASH_BYTES_U64: u64 = HASH_BYTES as u64;
 
 /// `N` as C2SP path elements: `x001/x234/067`.
 #[must_use]

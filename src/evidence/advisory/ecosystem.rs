@@ -141,6 +141,15 @@ pub fn debian_codename(number: &str) -> Option<&'static str> {
         .map(|(_, c)| *c)
 }
 
+/// Ubuntu codename for a release number (`22.04` → `jammy`).
+#[must_use]
+pub fn ubuntu_codename(number: &str) -> Option<&'static str> {
+    UBUNTU_CODENAMES
+        .iter()
+        .find(|(n, _)| *n == number)
+        .map(|(_, c)| *c)
+}
+
 /// Debian release number for a codename (`bookworm` → `12`).
 #[must_use]
 pub fn debian_number(codename: &str) -> Option<&'static str> {
