@@ -27,3 +27,17 @@ printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"quickstar
   "$(sha256sum "$WORK/trust.json" | cut -d' ' -f1)" > "$WORK/statement.json"
 al dsse sign --key "$WORK/vendor.key" --payload-type application/vnd.in-toto+json --out "$WORK/statement.dsse" "$WORK/statement.json"
 al dsse verify "$WORK/statement.dsse" --trust-root "$WORK/trust.json" --role bundle-signer --at "$AT"
+
+step "vendor: pack fixtures/evidence into a signed bundle (twice: byte-identical)"
+al bundle create --evidence fixtures/evidence --key "$WORK/vendor.key" --publisher example.org \
+  --channel stable --sequence 1 --created "$AT" --expires 90d --out "$WORK/evidence.airlock"
+al -q bundle create --evidence fixtures/evidence --key "$WORK/vendor.key" --publisher example.org \
+  --channel stable --sequence 1 --created "$AT" --expires 90d --out "$WORK/evidence-again.airlock"
+cmp "$WORK/evidence.airlock" "$WORK/evidence-again.airlock"
+
+step "operator: inspect (manifest only), verify against the trust root, extract"
+al bundle inspect "$WORK/evidence.airlock"
+al bundle verify "$WORK/evidence.airlock" --trust-root "$WORK/trust.json" --at "$AT"
+rm -rf "$WORK/evidence-extracted"
+al bundle extract "$WORK/evidence.airlock" --trust-root "$WORK/trust.json" --at "$AT" --to "$WORK/evidence-extracted"
+diff -r fixtures/evidence "$WORK/evidence-extracted"
