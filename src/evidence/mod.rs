@@ -6,6 +6,8 @@
 //!   [`version::compare`].
 //! - [`changelog`]: Debian and RPM changelogs → entries with the vulnerability ids they
 //!   mention and whether they state a fix — [`changelog::parse_debian`], [`changelog::parse_rpm`].
+//! - [`patch`]: DEP-3 / git patches → files, hunks and HunkSig signatures —
+//!   [`patch::parse_patch`] (`spec/hunksig.md`).
 //! - [`decode`] (gzip/xz/zstd with output caps) and [`limits::Limits`] (every size cap).
 //!
 //! Everything here is a pure function over bytes or strings with documented size limits; no
@@ -15,5 +17,6 @@ pub mod advisory;
 pub mod changelog;
 pub mod decode;
 pub mod limits;
+pub mod patch;
 pub mod scan;
 pub mod version;
