@@ -31,13 +31,14 @@ pkgs = ["curl", "openssl", "zlib", "libxml2", "glibc", "expat", "sqlite3", "pyth
 for i in range(n):
     d = os.path.join(root, "advisories", f"{i % 100:02d}")
     os.makedirs(d, exist_ok=True)
-    affected = []
-    while len(json.dumps(affected)) < size:
+    affected, length = [], 0
+    while length < size:
         p = rng.choice(pkgs)
         affected.append({"package": {"ecosystem": "Debian:12", "name": p, "purl": f"pkg:deb/debian/{p}"},
                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": f"{rng.randint(1,9)}.{rng.randint(0,99)}-{rng.randint(1,9)}"}]}],
                          "versions": [f"{rng.randint(1,9)}.{rng.randint(0,99)}.{rng.randint(0,9)}" for _ in range(rng.randint(1, 12))],
                          "details": "%032x" % rng.getrandbits(128)})
+        length += len(json.dumps(affected[-1]))
     doc = {"id": f"DSA-{i}-1", "modified": "2026-01-01T00:00:00Z", "aliases": [f"CVE-2026-{i:05d}"], "affected": affected}
     with open(os.path.join(d, f"DSA-{i}-1.json"), "w") as f:
         json.dump(doc, f)

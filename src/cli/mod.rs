@@ -6,6 +6,7 @@ pub mod common;
 pub mod dsse;
 pub mod evidence;
 pub mod fingerprint;
+pub mod import;
 pub mod key;
 pub mod outcome;
 pub mod proof;
@@ -44,6 +45,8 @@ pub enum Command {
     Evidence(evidence::EvidenceArgs),
     /// Inspect and maintain the evidence store.
     Store(store::StoreArgs),
+    /// Verify evidence bundles and import them into the store (one transaction each).
+    Import(import::ImportArgs),
     /// Generate and show signing keys.
     Key(key::KeyArgs),
     /// Sign and verify DSSE envelopes.
@@ -81,6 +84,7 @@ impl Cli {
             Command::Sigstore(args) => args.run(&out),
             Command::Evidence(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
+            Command::Import(args) => args.run(&out),
             Command::Key(args) => args.run(&out),
             Command::Dsse(args) => args.run(&out),
             Command::Trust(args) => args.run(&out),

@@ -428,6 +428,7 @@ impl Store {
             kind: entry.kind,
             sha256: sha.hex(),
         };
+        let source_json = canonical(&source);
         let mut scope_key = Vec::new();
         for record in &records {
             if let IndexRecord::Checkpoint {
@@ -463,7 +464,7 @@ impl Store {
                 }
                 continue;
             }
-            let rows = record.rows(scope, &source).map_err(|e| {
+            let rows = record.rows_with(scope, &source_json).map_err(|e| {
                 IndexFailure::Import(ImportError::Key {
                     entry: entry.path.clone(),
                     message: e.to_string(),

@@ -10,6 +10,7 @@
 mod db;
 pub mod error;
 mod import;
+mod jcs;
 pub mod keys;
 pub mod maintenance;
 pub mod parse;

@@ -266,7 +266,8 @@ pub struct EncodedRow {
 }
 
 /// Serializes to RFC 8785 canonical JSON.
-pub(crate) fn canonical<T: Serialize>(value: &T) -> Vec<u8> {
+#[must_use]
+pub fn canonical<T: Serialize>(value: &T) -> Vec<u8> {
     bundle_format::canonical::to_canonical_vec(value)
         .expect("store values hold only strings, integers, arrays and objects")
 }
@@ -278,12 +279,32 @@ impl IndexRecord {
     /// # Errors
     /// [`KeyError`] if a key component is empty, has a NUL or is too long.
     pub fn rows(&self, scope: (&str, &str), source: &Source) -> Result<Vec<EncodedRow>, KeyError> {
+        self.rows_with(scope, &canonical(source))
+    }
+
+    /// As [`IndexRecord::rows`], with the source already serialized (once per entry).
+    ///
+    /// The value is the canonical JSON of [`Row`], built as
+    /// `{"record":<canonical record>,"source":<canonical source>}`: both members are canonical
+    /// and `record` sorts before `source`, so this is exactly RFC 8785.
+    ///
+    /// # Errors
+    /// [`KeyError`] if a key component is empty, has a NUL or is too long.
+    pub fn rows_with(
+        &self,
+        scope: (&str, &str),
+        source_json: &[u8],
+    ) -> Result<Vec<EncodedRow>, KeyError> {
         let (p, c) = scope;
         let row = |record: &Value| {
-            canonical(&Row {
-                record: record.clone(),
-                source: source.clone(),
-            })
+            let record = super::jcs::to_vec(record);
+            let mut v = Vec::with_capacity(record.len() + source_json.len() + 22);
+            v.extend_from_slice(b"{\"record\":");
+            v.extend_from_slice(&record);
+            v.extend_from_slice(b",\"source\":");
+            v.extend_from_slice(source_json);
+            v.push(b'}');
+            v
         };
         Ok(match self {
             Self::Advisory {
@@ -395,4 +416,34 @@ pub struct Checkpoint {
     pub root_hash: String,
     /// Tree size.
     pub size: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_row_value_is_canonical_row() {
+        let source = Source {
+            entry: "a/b".into(),
+            kind: EntryKind::Advisory,
+            sha256: "00".repeat(32),
+        };
+        let rec = IndexRecord::Advisory {
+            vulnerability: "CVE-1".into(),
+            package: "pkg:x/y".into(),
+            advisory_id: "A-1".into(),
+            record: serde_json::json!({"z": 1, "a": ["é", 2.5], "m": {"b": null, "a": true}}),
+        };
+        let rows = rec.rows(("p", "c"), &source).unwrap();
+        let expected = canonical(&Row {
+            record: match &rec {
+                IndexRecord::Advisory { record, .. } => record.clone(),
+                _ => unreachable!(),
+            },
+            source,
+        });
+        assert_eq!(rows[0].value, expected);
+        bundle_format::canonical::parse_canonical(&rows[0].value).unwrap();
+    }
 }

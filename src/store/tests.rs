@@ -352,3 +352,63 @@ fn check_finds_tampering() {
     let report = store.snapshot().unwrap().check().unwrap();
     assert!(!report.findings.is_empty());
 }
+
+/// Store-core throughput without the bundle reader: `cargo test --release --lib
+/// store::tests::core_throughput -- --ignored --nocapture` (scripts/bench-import.sh measures
+/// the whole command).
+#[test]
+#[ignore = "throughput measurement, run by hand"]
+fn core_throughput() {
+    let files = 20usize;
+    let per = 10_000usize;
+    let mut entries = Vec::new();
+    for f in 0..files {
+        let mut doc = serde_json::Map::new();
+        for j in f * per..(f + 1) * per {
+            let pkg = doc
+                .entry(format!("pkg{}", j / 10))
+                .or_insert_with(|| serde_json::json!({}));
+            pkg[format!("CVE-2024-{}", 100_000 + j)] = serde_json::json!({"releases": {"bookworm": {"status": "resolved", "fixed_version": format!("1.{}-1", j % 7)}}});
+        }
+        entries.push((
+            format!("advisories/t/{f}.json"),
+            EntryKind::Advisory,
+            serde_json::to_vec(&doc).unwrap(),
+        ));
+    }
+    let refs: Vec<(&str, EntryKind, Vec<u8>)> = entries
+        .iter()
+        .map(|(p, k, b)| (p.as_str(), *k, b.clone()))
+        .collect();
+    let bytes: usize = refs.iter().map(|e| e.2.len()).sum();
+    let t = std::time::Instant::now();
+    let mut nrows = 0;
+    for (p, k, b) in &refs {
+        let source = records::Source {
+            entry: p.to_string(),
+            kind: *k,
+            sha256: "00".repeat(32),
+        };
+        let sj = records::canonical(&source);
+        for r in parse::parse_entry(*k, p, b).unwrap() {
+            nrows += r.rows_with(("acme", "stable"), &sj).unwrap().len();
+        }
+    }
+    eprintln!(
+        "parse + encode only: {nrows} rows in {:.2}s",
+        t.elapsed().as_secs_f64()
+    );
+    let b = fake(1, BundleKind::Snapshot, refs);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    let t = std::time::Instant::now();
+    let r = run(&store, &b, opts()).unwrap();
+    let s = t.elapsed().as_secs_f64();
+    let n = r.counts["advisories"].added;
+    eprintln!(
+        "{n} records, {:.1} MB in {s:.2}s: {:.0} records/s, {:.1} MB/s",
+        bytes as f64 / 1e6,
+        n as f64 / s,
+        bytes as f64 / 1e6 / s
+    );
+}
