@@ -12,6 +12,7 @@
 pub mod binary;
 pub mod bundle;
 pub mod crypto;
+pub mod delta;
 pub mod error;
 pub mod evidence;
 pub mod fsutil;

@@ -2,6 +2,7 @@
 
 mod bundle;
 mod common;
+mod delta;
 mod evidence_scan;
 mod fingerprint;
 mod import;

@@ -19,6 +19,7 @@
 
 pub mod archive;
 pub mod canonical;
+pub mod delta;
 pub mod digest;
 pub mod dsse;
 pub mod limits;

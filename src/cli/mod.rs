@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod common;
+pub mod delta;
 pub mod dsse;
 pub mod evidence;
 pub mod fingerprint;
@@ -57,6 +58,8 @@ pub enum Command {
     Tlog(tlog::TlogArgs),
     /// Binary fingerprints: TLSH digests, function fingerprints, CVE records, matching.
     Fingerprint(fingerprint::FingerprintArgs),
+    /// Artifact deltas: create, verify, apply, roll back, report.
+    Delta(delta::DeltaArgs),
     /// Prove whether a vulnerability is fixed in a package version; verify proofs.
     Proof(proof::ProofArgs),
     /// Write OpenVEX for scanner findings, each statement carrying a proof.
@@ -83,6 +86,7 @@ impl Cli {
         match &self.command {
             Command::Sigstore(args) => args.run(&out),
             Command::Evidence(args) => args.run(&out),
+            Command::Delta(args) => args.run(&out),
             Command::Store(args) => args.run(&out),
             Command::Import(args) => args.run(&out),
             Command::Key(args) => args.run(&out),

@@ -341,6 +341,9 @@ fn build_report(outcomes: Vec<Outcome>) -> ScanReport {
         for a in &o.advisories {
             for p in &a.affected {
                 let package = p.purl.clone().unwrap_or_else(|| p.name.clone());
+                if package.is_empty() {
+                    continue;
+                }
                 let ids = a.ids_for(p);
                 let versions: Vec<Option<String>> =
                     if p.status == Status::Fixed && !p.fixed.is_empty() {

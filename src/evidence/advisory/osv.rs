@@ -251,6 +251,15 @@ fn convert_affected(
         &format!("affected[{i}].package.purl"),
         warnings,
     );
+    // An entry without a package (a bare GIT range) is named by its repository.
+    let name = if name.is_empty() {
+        ranges
+            .iter()
+            .find_map(|r| r.repo.clone())
+            .unwrap_or_default()
+    } else {
+        name
+    };
     if scheme == VersionScheme::Other
         && let Some(p) = purl.as_deref().and_then(|p| p.parse::<PackageUrl>().ok())
     {
