@@ -7,6 +7,7 @@ mod evidence_scan;
 mod fingerprint;
 mod import;
 mod key;
+mod proof;
 mod sigstore;
 mod store;
 mod tlog;
