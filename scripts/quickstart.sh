@@ -41,3 +41,21 @@ al bundle verify "$WORK/evidence.airlock" --trust-root "$WORK/trust.json" --at "
 rm -rf "$WORK/evidence-extracted"
 al bundle extract "$WORK/evidence.airlock" --trust-root "$WORK/trust.json" --at "$AT" --to "$WORK/evidence-extracted"
 diff -r fixtures/evidence "$WORK/evidence-extracted"
+
+step "operator: import into a fresh store (embedded redb), then status"
+STORE="$WORK/store"
+rm -rf "$STORE"
+al bundle create --evidence fixtures/proof-evidence --key "$WORK/vendor.key" --publisher example.org \
+  --channel distro --sequence 1 --created "$AT" --expires 90d --out "$WORK/distro.airlock"
+al import "$WORK/evidence.airlock" "$WORK/distro.airlock" --store "$STORE" --trust-root "$WORK/trust.json" --at "$AT"
+al store status --store "$STORE"
+
+step "operator: prove a backported fix offline (upstream fixed CVE-2024-7264 in 8.9.1; bookworm ships 7.88.1)"
+al proof --cve CVE-2024-7264 --purl 'pkg:deb/debian/curl@7.88.1-10%2Bdeb12u8?distro=debian-12' --store "$STORE" \
+  --sign "$WORK/vendor.key" --out "$WORK/curl.proof.dsse"
+al proof verify "$WORK/curl.proof.dsse" --trust-root "$WORK/trust.json" --store "$STORE" --at "$AT"
+
+step "operator: OpenVEX for a small findings file, each statement carrying its proof"
+printf 'id,purl\nCVE-2024-7264,pkg:deb/debian/curl@7.88.1-10%%2Bdeb12u8?distro=debian-12\nCVE-2024-7264,pkg:deb/debian/curl@7.88.1-10%%2Bdeb12u6?distro=debian-12\n' > "$WORK/findings.csv"
+al vex --findings "$WORK/findings.csv" --store "$STORE" --out "$WORK/findings.vex.json"
+grep -E '"status"' "$WORK/findings.vex.json"
