@@ -655,3 +655,252 @@ fn extract_of_a_bad_bundle_writes_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "staging directory left behind");
 }
+
+/// Creates a split bundle `dir/b.airlock` (64 KiB parts) from `ev/` plus a 300 KB
+/// incompressible blob, so it has several parts.
+fn create_split(site: &Site, dir: &str) {
+    create_split_from(site, "ev", dir);
+}
+
+fn create_split_from(site: &Site, ev: &str, dir: &str) {
+    if !site.path(&format!("{ev}/blobs/noise.bin")).exists() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let noise: Vec<u8> = (0..300_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        site.write(&format!("{ev}/blobs/noise.bin"), &noise);
+    }
+    std::fs::create_dir_all(site.path(dir)).unwrap();
+    let out = format!("{dir}/b.airlock");
+    expect_code(
+        site.dir.path(),
+        &[
+            "bundle",
+            "create",
+            "--evidence",
+            ev,
+            "--key",
+            "signer.key",
+            "--publisher",
+            "example.org",
+            "--channel",
+            "stable",
+            "--sequence",
+            "7",
+            "--created",
+            CREATED,
+            "--max-part-size",
+            "64KiB",
+            "--out",
+            &out,
+        ],
+        0,
+    );
+}
+
+fn files_of(site: &Site, dir: &str) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(site.path(dir))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn copy_set(site: &Site, from: &str, to: &str) {
+    std::fs::create_dir_all(site.path(to)).unwrap();
+    for (name, data) in files_of(site, from) {
+        site.write(&format!("{to}/{name}"), &data);
+    }
+}
+
+#[test]
+fn split_bundle_is_deterministic_and_verifies_extracts_imports() {
+    let site = site();
+    create_split(&site, "p1");
+    create_split(&site, "p2");
+    let one = files_of(&site, "p1");
+    assert_eq!(one, files_of(&site, "p2"), "same inputs, different parts");
+    let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.len() >= 5, "{names:?}");
+    assert_eq!(names[0], "b.airlock.part0001");
+    assert_eq!(*names.last().unwrap(), "b.airlock.parts.json");
+    for (name, data) in &one[..one.len() - 2] {
+        assert_eq!(data.len(), 64 << 10, "{name} is not a full part");
+    }
+    // The concatenation is the bundle a plain create writes.
+    create(&site, "whole.airlock");
+    let joined: Vec<u8> = one[..one.len() - 1]
+        .iter()
+        .flat_map(|(_, d)| d.clone())
+        .collect();
+    site.write("joined.airlock", &joined);
+    assert_eq!(site.verify_code("joined.airlock", "tr.json", AT), "ok");
+
+    assert_eq!(
+        site.verify_code("p1/b.airlock.parts.json", "tr.json", AT),
+        "ok"
+    );
+    assert_eq!(
+        site.verify_code("p1/b.airlock.part0001", "tr.json", AT),
+        "ok"
+    );
+    expect_code(
+        site.dir.path(),
+        &["bundle", "inspect", "p1/b.airlock.part0001"],
+        0,
+    );
+    expect_code(
+        site.dir.path(),
+        &[
+            "bundle",
+            "extract",
+            "p1/b.airlock.part0001",
+            "--trust-root",
+            "tr.json",
+            "--at",
+            AT,
+            "--to",
+            "out",
+        ],
+        0,
+    );
+    assert_eq!(
+        std::fs::read(site.path("out/blobs/noise.bin")).unwrap(),
+        std::fs::read(site.path("ev/blobs/noise.bin")).unwrap()
+    );
+    let import = |file: &str, store: &str| {
+        failure_code(
+            &site,
+            &[
+                "import",
+                file,
+                "--store",
+                store,
+                "--trust-root",
+                "tr.json",
+                "--at",
+                AT,
+                "--json",
+            ],
+        )
+    };
+    // Import takes the store's evidence rules: real evidence from fixtures/evidence.
+    let osv = crate::common::fixture("evidence/advisories/osv");
+    copy_set(&site, osv.to_str().unwrap(), "fev/advisories/osv");
+    create_split_from(&site, "fev", "f1");
+    assert_eq!(import("f1/b.airlock.parts.json", "store"), (0, "ok".into()));
+    // A damaged part on import is named, and nothing is imported.
+    copy_set(&site, "f1", "bad");
+    let mut part = std::fs::read(site.path("bad/b.airlock.part0003")).unwrap();
+    part[1000] ^= 0x40;
+    site.write("bad/b.airlock.part0003", &part);
+    assert_eq!(
+        import("bad/b.airlock.part0001", "store2"),
+        (1, "part-digest-mismatch".into())
+    );
+}
+
+#[test]
+fn split_bundle_damage_is_named_per_part() {
+    let site = site();
+    create_split(&site, "p1");
+    let count = files_of(&site, "p1").len() - 1;
+    let last = format!("b.airlock.part{count:04}");
+    let case = |name: &str, damage: &dyn Fn(&Site, &str)| -> String {
+        copy_set(&site, "p1", name);
+        damage(&site, name);
+        site.verify_code(&format!("{name}/b.airlock.parts.json"), "tr.json", AT)
+    };
+    let rewrite = |site: &Site, path: &str, f: &dyn Fn(&mut Vec<u8>)| {
+        let mut data = std::fs::read(site.path(path)).unwrap();
+        f(&mut data);
+        site.write(path, &data);
+    };
+    assert_eq!(
+        case("missing", &|s, d| std::fs::remove_file(
+            s.path(&format!("{d}/b.airlock.part0002"))
+        )
+        .unwrap()),
+        "part-missing"
+    );
+    assert_eq!(
+        case("short", &|s, d| rewrite(
+            s,
+            &format!("{d}/b.airlock.part0003"),
+            &|v| v.truncate(1000)
+        )),
+        "part-truncated"
+    );
+    assert_eq!(
+        case("long", &|s, d| rewrite(s, &format!("{d}/{last}"), &|v| v
+            .push(0))),
+        "part-size-mismatch"
+    );
+    for (n, offset) in [(1, 40_000), (2, 10), (count, 100)] {
+        assert_eq!(
+            case(&format!("flip{n}"), &|s, d| rewrite(
+                s,
+                &format!("{d}/b.airlock.part{n:04}"),
+                &|v| v[offset] ^= 1
+            )),
+            "part-digest-mismatch",
+            "flipped byte in part {n}"
+        );
+    }
+    assert_eq!(
+        case("extra", &|s, d| s.write(
+            &format!("{d}/b.airlock.part{:04}", count + 1),
+            b"leftover"
+        )),
+        "part-extra"
+    );
+    assert_eq!(
+        case("noindex", &|s, d| std::fs::remove_file(
+            s.path(&format!("{d}/b.airlock.parts.json"))
+        )
+        .unwrap()),
+        "part-index-invalid"
+    );
+    // A part index re-signed with another bundle digest: signed by the role, wrong bundle.
+    let other = |v: &mut serde_json::Value| {
+        v["bundle_digest"] = format!("sha256:{}", "ab".repeat(32)).into();
+    };
+    assert_eq!(
+        case("otherbundle", &|s, d| resign(s, d, "signer", &other)),
+        "part-index-mismatch"
+    );
+    assert_eq!(
+        case("outsider", &|s, d| resign(s, d, "outsider", &|_| {})),
+        "signature-untrusted"
+    );
+    assert_eq!(
+        case("badnames", &|s, d| resign(s, d, "signer", &|v| {
+            v["parts"][0]["name"] = "../../etc/passwd".into();
+        })),
+        "part-index-invalid"
+    );
+}
+
+/// Rewrites `d/b.airlock.parts.json` with its payload changed by `f`, signed by `key`.
+fn resign(s: &Site, d: &str, key: &str, f: &dyn Fn(&mut serde_json::Value)) {
+    let path = format!("{d}/b.airlock.parts.json");
+    let env = Envelope::from_json(&std::fs::read(s.path(&path)).unwrap()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&env.payload).unwrap();
+    f(&mut v);
+    let payload = airlock::bundle_format::canonical::to_canonical_vec(&v).unwrap();
+    let mut e = Envelope::new(env.payload_type.clone(), payload);
+    sign_envelope(&mut e, &s.key(key));
+    s.write(&path, &e.to_json());
+}

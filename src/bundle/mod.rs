@@ -9,6 +9,8 @@
 //!   [`verify::AuthenticatedBundle::next_entry`] or check them all with
 //!   [`verify::AuthenticatedBundle::verify_remaining`];
 //! - read the manifest without trusting it (inspect): [`verify::peek`];
+//! - split for removable media and read back: [`parts`] ([`parts::PartWriter`], the signed
+//!   part index, [`parts::BundleInput`] for a plain file or a part set);
 //! - extract: [`extract::extract`] (verifies as it goes, into a temporary directory, renamed at
 //!   the end).
 //!
@@ -17,6 +19,7 @@
 pub mod create;
 pub mod extract;
 pub mod layout;
+pub mod parts;
 pub mod verify;
 
 pub use create::{CreateError, CreateOptions, PlannedFile};

@@ -184,7 +184,7 @@ pub fn check_window(manifest: &Manifest, at: Timestamp) -> Result<(), VerifyErro
 /// Tells a tampered manifest (a role key's signature no longer verifies) from signatures by
 /// keys outside the role and from too few signatures. The `keyid` hints are unauthenticated;
 /// they only choose the message, never the outcome.
-fn classify_signature_failure(
+pub(crate) fn classify_signature_failure(
     envelope: &Envelope,
     trust_root: &TrustRoot,
     err: TrustError,

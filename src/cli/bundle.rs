@@ -14,7 +14,9 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use airlock::Coded;
 use airlock::bundle::create::{self, CreateOptions};
+use airlock::bundle::parts::{self, BundleInput, PartIndex, PartWriter};
 use airlock::bundle::{extract, open_authenticated, peek};
 use airlock::bundle_format::manifest::bundle_digest;
 use airlock::bundle_format::{Limits, Manifest};
@@ -64,11 +66,16 @@ enum BundleCommand {
         /// Where to write the bundle.
         #[arg(long)]
         out: PathBuf,
+        /// Split the bundle into parts of at most SIZE bytes (e.g. 700MiB, 4095MiB for FAT32,
+        /// 4GB, or bytes): writes OUT.part0001, OUT.part0002, … and the signed part index
+        /// OUT.parts.json instead of OUT.
+        #[arg(long, value_name = "SIZE")]
+        max_part_size: Option<String>,
     },
     /// Verify a bundle: signatures by the bundle-signer threshold, validity window, every
     /// entry's size and digests, order, nothing missing or extra, the Merkle root.
     Verify {
-        /// The bundle.
+        /// The bundle (or a split bundle's NAME.parts.json or NAME.part0001).
         file: PathBuf,
         /// Trust root (or $AIRLOCK_TRUST_ROOT).
         #[arg(long)]
@@ -84,7 +91,7 @@ enum BundleCommand {
     },
     /// Verify a bundle and write its entries into a new directory.
     Extract {
-        /// The bundle.
+        /// The bundle (or a split bundle's NAME.parts.json or NAME.part0001).
         file: PathBuf,
         /// Trust root (or $AIRLOCK_TRUST_ROOT).
         #[arg(long)]
@@ -129,6 +136,8 @@ struct Summary<'a> {
     verified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     findings: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parts: Option<Vec<String>>,
 }
 
 fn summary<'a>(
@@ -165,6 +174,7 @@ fn summary<'a>(
         signers,
         verified: None,
         findings: None,
+        parts: None,
     }
 }
 
@@ -200,6 +210,48 @@ fn print_summary(out: &OutputMode, s: &Summary<'_>) {
     for signer in &s.signers {
         out.line(format!("  signer         {signer}"));
     }
+    for part in s.parts.iter().flatten() {
+        out.line(format!("  part           {part}"));
+    }
+}
+
+/// The failure for `err` while reading `input`, or the part failure that explains it (a damaged
+/// part of a split bundle surfaces first as a bundle error).
+fn explained<E: Coded>(file: &Path, input: &mut BundleInput, err: &E) -> Failure {
+    match input.explain() {
+        Some(p) => Failure::from_coded(file.display(), p),
+        None => Failure::from_coded(file.display(), err),
+    }
+}
+
+fn open_input(file: &Path, trust: &airlock::trust::TrustRoot) -> Result<BundleInput, Failure> {
+    BundleInput::open(file, trust).map_err(|e| Failure::from_coded(file.display(), &e))
+}
+
+/// Moves the finished parts and index from `staging` into `dir`, removing stale higher-numbered
+/// parts of an earlier split under the same name. The index goes last.
+fn publish_parts(
+    staging: &Path,
+    dir: &Path,
+    base: &str,
+    count: usize,
+    index_json: &[u8],
+) -> Result<(), Failure> {
+    for n in 1..=count {
+        let name = parts::part_name(base, n);
+        std::fs::rename(staging.join(&name), dir.join(&name))
+            .map_err(|e| Failure::io(dir.join(&name).display(), &e))?;
+    }
+    let mut n = count + 1;
+    while dir.join(parts::part_name(base, n)).exists() {
+        let stale = dir.join(parts::part_name(base, n));
+        std::fs::remove_file(&stale).map_err(|e| Failure::io(stale.display(), &e))?;
+        n += 1;
+    }
+    let index = dir.join(format!("{base}{}", parts::INDEX_SUFFIX));
+    let staged = staging.join("index");
+    std::fs::write(&staged, index_json).map_err(|e| Failure::io(staged.display(), &e))?;
+    std::fs::rename(&staged, &index).map_err(|e| Failure::io(index.display(), &e))
 }
 
 fn open(path: &Path) -> Result<File, Failure> {
@@ -220,7 +272,13 @@ impl BundleArgs {
                 created,
                 threads,
                 out: target,
+                max_part_size,
             } => {
+                let max_part_size = max_part_size
+                    .as_deref()
+                    .map(parts::parse_size)
+                    .transpose()
+                    .map_err(Failure::usage)?;
                 let key = load_private_key(key)?;
                 let created = match created {
                     Some(text) => airlock::time::parse_instant(text).map_err(Failure::usage)?,
@@ -246,8 +304,6 @@ impl BundleArgs {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                let tmp = tempfile::NamedTempFile::new_in(&dir)
-                    .map_err(|e| Failure::io(dir.display(), &e))?;
                 let bar = out.progress_allowed().then(|| {
                     let bar = indicatif::ProgressBar::new(total * 2);
                     bar.set_style(
@@ -264,6 +320,58 @@ impl BundleArgs {
                         bar.inc(n);
                     }
                 };
+                if let Some(max) = max_part_size {
+                    let base = target
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .ok_or_else(|| Failure::usage("--out: expected a file name"))?;
+                    let staging = tempfile::Builder::new()
+                        .prefix(".airlock-parts")
+                        .tempdir_in(&dir)
+                        .map_err(|e| Failure::io(dir.display(), &e))?;
+                    let writer = PartWriter::new(staging.path(), base, max)
+                        .map_err(|e| Failure::from_coded(target.display(), &e))?;
+                    let (manifest, envelope, writer) =
+                        create::create(&files, &options, &key, writer, &progress)
+                            .map_err(|e| Failure::from_coded(evidence.display(), &e))?;
+                    let (written, whole, total) = writer
+                        .finish()
+                        .map_err(|e| Failure::io(target.display(), &e))?;
+                    let index = PartIndex {
+                        format: parts::PARTS_FORMAT.to_owned(),
+                        bundle_digest: bundle_digest(&envelope.payload),
+                        bundle_sha256: whole,
+                        total_size: total,
+                        max_part_size: max,
+                        parts: written,
+                    };
+                    let json = parts::sign_index(&index, &key)
+                        .map_err(|e| Failure::from_coded(target.display(), &e))?;
+                    publish_parts(staging.path(), &dir, base, index.parts.len(), &json)?;
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
+                    let index_path = dir.join(format!("{base}{}", parts::INDEX_SUFFIX));
+                    let mut s = summary(
+                        "created",
+                        &index_path,
+                        &manifest,
+                        &envelope.payload,
+                        vec![key.key_id().to_string()],
+                    );
+                    s.compressed_bytes = Some(total);
+                    s.parts = Some(
+                        index
+                            .parts
+                            .iter()
+                            .map(|p| format!("{} {} bytes {}", p.name, p.size, p.sha256))
+                            .collect(),
+                    );
+                    print_summary(out, &s);
+                    return Ok(());
+                }
+                let tmp = tempfile::NamedTempFile::new_in(&dir)
+                    .map_err(|e| Failure::io(dir.display(), &e))?;
                 let writer = BufWriter::with_capacity(
                     1 << 20,
                     tmp.as_file()
@@ -307,12 +415,23 @@ impl BundleArgs {
             } => {
                 let at = check_time(at.as_deref())?;
                 let trust = load_trust_root(trust_root.as_deref(), at)?;
-                let input = open(file)?;
-                let mut bundle = open_authenticated(input, &trust, at, Limits::default())
+                let mut input = open_input(file, &trust)?;
+                let digest_check = input.digest_check();
+                let mut bundle = match open_authenticated(&mut input, &trust, at, Limits::default())
+                {
+                    Ok(b) => b,
+                    Err(e) => return Err(explained(file, &mut input, &e)),
+                };
+                digest_check
+                    .check(&bundle.bundle_digest())
                     .map_err(|e| Failure::from_coded(file.display(), &e))?;
-                let read = bundle
-                    .verify_remaining()
-                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
+                let read = match bundle.verify_remaining() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        drop(bundle);
+                        return Err(explained(file, &mut input, &e));
+                    }
+                };
                 let signers = bundle.signers().iter().map(ToString::to_string).collect();
                 let mut s = summary(
                     "verified",
@@ -327,7 +446,11 @@ impl BundleArgs {
                 Ok(())
             }
             BundleCommand::Inspect { file } => {
-                let (envelope, manifest) = peek(open(file)?, Limits::default()).map_err(|e| {
+                let input: Box<dyn std::io::Read> = match parts::PartSet::from_path(file) {
+                    Some(set) => Box::new(parts::UncheckedParts::new(set)),
+                    None => Box::new(open(file)?),
+                };
+                let (envelope, manifest) = peek(input, Limits::default()).map_err(|e| {
                     Failure::could_not_run(e.code(), format!("{}: {e}", file.display()))
                 })?;
                 let signers = envelope
@@ -354,10 +477,24 @@ impl BundleArgs {
             } => {
                 let at = check_time(at.as_deref())?;
                 let trust = load_trust_root(trust_root.as_deref(), at)?;
-                let mut bundle = open_authenticated(open(file)?, &trust, at, Limits::default())
+                let mut input = open_input(file, &trust)?;
+                let digest_check = input.digest_check();
+                let mut bundle = match open_authenticated(&mut input, &trust, at, Limits::default())
+                {
+                    Ok(b) => b,
+                    Err(e) => return Err(explained(file, &mut input, &e)),
+                };
+                digest_check
+                    .check(&bundle.bundle_digest())
                     .map_err(|e| Failure::from_coded(file.display(), &e))?;
-                let done = extract::extract(&mut bundle, to)
-                    .map_err(|e| Failure::from_coded(file.display(), &e))?;
+                let done = match extract::extract(&mut bundle, to) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        drop(bundle);
+                        return Err(explained(file, &mut input, &e));
+                    }
+                };
+                let bundle_digest = bundle.bundle_digest();
                 #[derive(Serialize)]
                 struct Extracted {
                     status: &'static str,
@@ -371,7 +508,7 @@ impl BundleArgs {
                     to: to.display().to_string(),
                     entries: done.entries,
                     bytes: done.bytes,
-                    bundle_digest: bundle.bundle_digest().to_string(),
+                    bundle_digest: bundle_digest.to_string(),
                 };
                 if out.json {
                     out.json(&report);

@@ -132,16 +132,31 @@ impl ImportArgs {
         out: &OutputMode,
     ) -> Result<ImportReport, Failure> {
         let fail = |e: &ImportError| Failure::from_coded(file.display(), e);
-        let input = std::fs::File::open(file).map_err(|e| Failure::io(file.display(), &e))?;
-        let mut reader = BundleReader::open(std::io::BufReader::new(input), Limits::default())
-            .map_err(|e| fail(&read_failure(file, &e)))?;
+        // A plain bundle, or a split one by its part index or first part (checked as it streams).
+        let mut input = airlock::bundle::parts::BundleInput::open(file, trust_root)
+            .map_err(|e| Failure::from_coded(file.display(), &e))?;
+        let digest_check = input.digest_check();
+        let mut reader =
+            match BundleReader::open(std::io::BufReader::new(&mut input), Limits::default()) {
+                Ok(r) => r,
+                Err(e) => {
+                    return Err(match input.explain() {
+                        Some(p) => Failure::from_coded(file.display(), p),
+                        None => fail(&read_failure(file, &e)),
+                    });
+                }
+            };
         trust_root
             .verify_envelope(reader.envelope(), MANIFEST_PAYLOAD_TYPE, Role::BundleSigner)
             .map_err(|e| {
                 Failure::from_coded(format!("{}: manifest signature", file.display()), &e)
             })?;
         let envelope = reader.envelope().to_json();
-        let id = *bundle_digest(&reader.envelope().payload).as_bytes();
+        let digest = bundle_digest(&reader.envelope().payload);
+        digest_check
+            .check(&digest)
+            .map_err(|e| Failure::from_coded(file.display(), &e))?;
+        let id = *digest.as_bytes();
         let manifest = reader
             .load_manifest()
             .map_err(|e| fail(&read_failure(file, &e)))?;
@@ -213,7 +228,12 @@ impl ImportArgs {
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
-        result.map_err(|e| fail(&e))
+        drop(entries);
+        drop(reader);
+        result.map_err(|e| match input.explain() {
+            Some(p) => Failure::from_coded(file.display(), p),
+            None => fail(&e),
+        })
     }
 }
 
