@@ -904,3 +904,26 @@ fn resign(s: &Site, d: &str, key: &str, f: &dyn Fn(&mut serde_json::Value)) {
     sign_envelope(&mut e, &s.key(key));
     s.write(&path, &e.to_json());
 }
+
+#[test]
+fn vectors_give_their_expected_codes() {
+    let dir = crate::common::fixture("vectors/bundle");
+    let expected = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
+    let site = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let mut seen = 0;
+    for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+        let (name, want) = line.split_once(' ').unwrap();
+        let file = dir.join(format!("{name}.airlock"));
+        let trust = dir.join("trust.json");
+        let got = site.verify_code(
+            file.to_str().unwrap(),
+            trust.to_str().unwrap(),
+            "2026-06-01T00:00:00Z",
+        );
+        assert_eq!(got, want, "vector {name}");
+        seen += 1;
+    }
+    assert!(seen >= 10, "only {seen} vectors");
+}
