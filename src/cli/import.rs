@@ -228,7 +228,6 @@ impl ImportArgs {
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
-        drop(entries);
         drop(reader);
         result.map_err(|e| match input.explain() {
             Some(p) => Failure::from_coded(file.display(), p),
