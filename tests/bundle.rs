@@ -927,3 +927,35 @@ fn vectors_give_their_expected_codes() {
     }
     assert!(seen >= 10, "only {seen} vectors");
 }
+
+#[test]
+fn max_part_size_must_be_a_usable_size() {
+    let site = site();
+    for (size, code) in [("4 gigs", "usage"), ("1000", "invalid-part-size")] {
+        let (exit, found) = failure_code(
+            &site,
+            &[
+                "bundle",
+                "create",
+                "--evidence",
+                "ev",
+                "--key",
+                "signer.key",
+                "--publisher",
+                "p",
+                "--channel",
+                "c",
+                "--sequence",
+                "1",
+                "--max-part-size",
+                size,
+                "--out",
+                "b.airlock",
+                "--json",
+            ],
+        );
+        assert_eq!((exit, found.as_str()), (2, code), "--max-part-size {size}");
+        assert!(!site.path("b.airlock.part0001").exists());
+        assert!(!site.path("b.airlock.parts.json").exists());
+    }
+}

@@ -2,7 +2,9 @@
 //!
 //! `--json` wire format (version 1), one object on stdout per command:
 //! - create: `{"status":"created","path","bundle_digest","publisher","channel","sequence",
-//!   "created","expires","entries","entry_bytes","compressed_bytes","signers":[keyid]}`
+//!   "created","expires","entries","entry_bytes","compressed_bytes","signers":[keyid]}`; with
+//!   `--max-part-size`, `path` is the part index and `"parts":["NAME SIZE bytes sha256:…"]`
+//!   lists the parts
 //! - verify: `{"status":"verified","path","bundle_digest",…,"signers":[keyid],"findings":[]}`;
 //!   a rejection is `{"status":"rejected","code","error"}` (exit 1), a failure to run
 //!   `{"status":"error","code","error"}` (exit 2)
