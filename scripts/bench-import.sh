@@ -63,24 +63,24 @@ rm -rf evidence
 sync
 
 echo "== zstd -d | tar -x (3 runs)"
-best_tar=""
+tars=""
 for run in 1 2 3; do
   rm -rf x && mkdir x
   s=$(date +%s.%N); zstd -q -d -c bench.airlock | tar -x -C x; e=$(date +%s.%N)
   t=$(python3 -c "print($e-$s)"); echo "  run $run: ${t}s"
-  best_tar=$(python3 -c "print(min(float(x) for x in '$best_tar $t'.split()))")
+  tars="$tars $t"
 done
 rm -rf x
 
 echo "== airlock import (3 runs, fresh store each)"
-best_imp=""; rss=0
+imps=""; rss=0
 for run in 1 2 3; do
   rm -rf store
   s=$(date +%s.%N)
   /usr/bin/time -f "%M" -o rss.txt "$BIN" -q import bench.airlock --store store --trust-root trust.json --at "$AT"
   e=$(date +%s.%N)
   t=$(python3 -c "print($e-$s)"); r=$(cat rss.txt); echo "  run $run: ${t}s, peak RSS ${r} KiB"
-  best_imp=$(python3 -c "print(min(float(x) for x in '$best_imp $t'.split()))")
+  imps="$imps $t"
   rss=$(( r > rss ? r : rss ))
 done
 STORE_BYTES=$(du -sb store | cut -f1)
@@ -88,7 +88,10 @@ ROWS=$("$BIN" store status --store store --json | python3 -c 'import json,sys;t=
 "$BIN" store check --store store >/dev/null && echo "  store check: ok"
 
 python3 - <<PY
-tar, imp = $best_tar, $best_imp
+import statistics
+tar = statistics.median(float(x) for x in "$tars".split())
+imp = statistics.median(float(x) for x in "$imps".split())
+print(f"medians of 3 runs; load average {open('/proc/loadavg').read().split()[0]}")
 mb = $EVIDENCE_BYTES / 1e6
 print(f"bundle {($BUNDLE_BYTES)/1e6:.1f} MB compressed, {mb:.1f} MB of evidence, {$ROWS} index rows")
 print(f"zstd -d | tar -x : {tar:.2f} s  ({mb/tar:.1f} MB/s)")

@@ -496,6 +496,33 @@ fn rejections_leave_digest_unchanged() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(env.digest(), d);
+    // Created after the time of the check.
+    let future = write_bundle(
+        &env,
+        "future.airlock",
+        &Spec {
+            sequence: 3,
+            created: "2026-07-01T00:00:00Z",
+            ..Spec::default()
+        },
+        &evidence(2, 3),
+    );
+    let out = run_in(
+        env.path(),
+        &[
+            "import",
+            &future.display().to_string(),
+            "--store",
+            &env.store(),
+            "--trust-root",
+            "trust.json",
+            "--at",
+            "2026-06-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bundle-not-yet-valid"));
+    assert_eq!(env.digest(), d);
     // An entry that fails to parse rejects the whole bundle, naming the entry.
     let mut ev = evidence(3, 4);
     ev.push((
@@ -549,7 +576,11 @@ fn n_after_n_minus_1_equals_n_alone() {
         },
         &evidence(8, 2),
     );
-    a.import(&[&n1, &n2], &[], 0);
+    a.import(&[&n1], &[], 0);
+    let after_n1 = a.digest();
+    a.import(&[&n2], &[], 0);
+    // N replaces N-1's content (rows N no longer has are swept), so the digests differ ...
+    assert_ne!(a.digest(), after_n1);
     let b = Env::new();
     // Same bundle bytes are not needed: same evidence, signed by b's own key.
     let n2b = write_bundle(
@@ -563,6 +594,7 @@ fn n_after_n_minus_1_equals_n_alone() {
         &evidence(8, 2),
     );
     b.import(&[&n2b], &[], 0);
+    // ... and N after N-1 holds exactly what N alone holds.
     assert_eq!(a.digest(), b.digest());
     // Delta bundles record their base and add on top.
     let base: Digest = expect_code(

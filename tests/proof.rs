@@ -156,8 +156,38 @@ fn backported_fixes_are_proved_and_unnamed_ids_are_not() {
     );
     assert_ne!(p["verdict"], "fixed", "{p:#}");
 
-    // USN-6429-1 lists its CVEs under `upstream`, which the store's interim OSV indexer does not
-    // read yet, so the Ubuntu case is not asserted here (see the issue note).
+    // Ubuntu 22.04: USN-6429-1 lists CVE-2023-38545 under `upstream` and fixes it in
+    // 7.81.0-1ubuntu1.14; upstream curl fixed it only in 8.4.0.
+    let p = proof_json(
+        d,
+        "CVE-2023-38545",
+        "pkg:deb/ubuntu/curl@7.81.0-1ubuntu1.15?arch=source&distro=ubuntu-22.04",
+    );
+    assert_eq!(p["verdict"], "fixed", "{p:#}");
+    assert_eq!(p["method"], "advisory");
+    assert_eq!(p["confidence"], 0.98);
+    assert_eq!(p["evidence"][0]["record_id"], "USN-6429-1", "{p:#}");
+    assert!(
+        p["evidence"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("for jammy fixed in 7.81.0-1ubuntu1.14"),
+        "{p:#}"
+    );
+    // The version before the fix, and the same fixed version on 20.04 (fixed there only in
+    // 7.68.0-1ubuntu2.20, which sorts lower), are told apart by release.
+    let p = proof_json(
+        d,
+        "CVE-2023-38545",
+        "pkg:deb/ubuntu/curl@7.81.0-1ubuntu1.13?arch=source&distro=ubuntu-22.04",
+    );
+    assert_eq!(p["verdict"], "affected", "{p:#}");
+    let p = proof_json(
+        d,
+        "CVE-2023-38546",
+        "pkg:deb/ubuntu/curl@7.68.0-1ubuntu2.20?arch=source&distro=ubuntu-20.04",
+    );
+    assert_eq!(p["verdict"], "fixed", "{p:#}");
 
     // An id no evidence names is never "fixed".
     let p = proof_json(

@@ -7,13 +7,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use airlock::FailureClass;
+use airlock::bundle::{AuthenticatedBundle, open_authenticated};
 use airlock::store::{
-    BundleHeader, BundleKind, EntryKind, ImportError, ImportEvent, ImportOptions, ImportReport,
+    BundleHeader, BundleKind, ImportError, ImportEvent, ImportOptions, ImportReport, LogTrust,
     Store, VerifiedEntry,
 };
-use airlock::trust::Role;
-use bundle_format::manifest::{MANIFEST_PAYLOAD_TYPE, bundle_digest};
-use bundle_format::{BundleReader, Limits, ReadError};
+use bundle_format::{Limits, ReadError};
 use clap::Args;
 
 use super::common::{check_time, load_trust_root};
@@ -52,13 +51,9 @@ fn read_failure(file: &Path, e: &ReadError) -> ImportError {
     }
 }
 
-fn entry_kind(kind: bundle_format::EntryKind) -> EntryKind {
-    kind.name().parse().unwrap_or(EntryKind::Blob)
-}
-
-/// Streams verified entries out of a reader whose manifest is loaded.
+/// Streams verified entries out of an authenticated bundle.
 struct Entries<'a, R: Read> {
-    reader: &'a mut BundleReader<R>,
+    reader: &'a mut AuthenticatedBundle<R>,
     file: &'a Path,
     failed: bool,
 }
@@ -80,7 +75,7 @@ impl<R: Read> Iterator for Entries<'_, R> {
             };
             let (path, kind, size) = {
                 let m = entry.entry();
-                (m.path.as_str().to_string(), entry_kind(m.kind), m.size)
+                (m.path.as_str().to_string(), m.kind, m.size)
             };
             let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
             if let Err(e) = entry.read_to_end(&mut bytes) {
@@ -136,30 +131,29 @@ impl ImportArgs {
         let mut input = airlock::bundle::parts::BundleInput::open(file, trust_root)
             .map_err(|e| Failure::from_coded(file.display(), &e))?;
         let digest_check = input.digest_check();
-        let mut reader =
-            match BundleReader::open(std::io::BufReader::new(&mut input), Limits::default()) {
-                Ok(r) => r,
-                Err(e) => {
-                    return Err(match input.explain() {
-                        Some(p) => Failure::from_coded(file.display(), p),
-                        None => fail(&read_failure(file, &e)),
-                    });
-                }
-            };
-        trust_root
-            .verify_envelope(reader.envelope(), MANIFEST_PAYLOAD_TYPE, Role::BundleSigner)
-            .map_err(|e| {
-                Failure::from_coded(format!("{}: manifest signature", file.display()), &e)
-            })?;
-        let envelope = reader.envelope().to_json();
-        let digest = bundle_digest(&reader.envelope().payload);
+        // Signature by the bundle-signer threshold and the validity window at `now`; the store
+        // checks expiry again against its time floor.
+        let opened = open_authenticated(
+            std::io::BufReader::new(&mut input),
+            trust_root,
+            now,
+            Limits::default(),
+        );
+        let mut reader = match opened {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(match input.explain() {
+                    Some(p) => Failure::from_coded(file.display(), p),
+                    None => Failure::from_coded(file.display(), &e),
+                });
+            }
+        };
         digest_check
-            .check(&digest)
+            .check(&reader.bundle_digest())
             .map_err(|e| Failure::from_coded(file.display(), &e))?;
-        let id = *digest.as_bytes();
-        let manifest = reader
-            .load_manifest()
-            .map_err(|e| fail(&read_failure(file, &e)))?;
+        let envelope = reader.envelope().to_json();
+        let id = *reader.bundle_digest().as_bytes();
+        let manifest = reader.manifest();
         let time = |field: &str, text: &str| {
             airlock::time::parse_instant(text).map_err(|e| {
                 Failure::rejected(
@@ -179,7 +173,7 @@ impl ImportArgs {
             },
             created: time("created", &manifest.created)?,
             expires: Some(time("expires", &manifest.expires)?),
-            base: manifest.base.map(|d| d.to_string()),
+            base: manifest.base.as_ref().map(ToString::to_string),
             entry_count: manifest.entries.len() as u64,
             envelope,
         };
@@ -216,13 +210,16 @@ impl ImportArgs {
             file,
             failed: false,
         };
-        let result = store.import(
+        let logs = LogTrust::from_trust_root(trust_root)
+            .map_err(|m| Failure::could_not_run("trust-root-malformed", m))?;
+        let result = store.import_with_logs(
             &header,
             &mut entries,
             ImportOptions {
                 now,
                 allow_downgrade: self.allow_downgrade,
             },
+            &logs,
             &mut progress,
         );
         if let Some(b) = &bar {

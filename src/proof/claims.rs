@@ -300,6 +300,10 @@ pub fn normalize_advisory_row(
 pub fn advisory_items(subject: &Subject, rows: &[StoredRow]) -> Vec<EvidenceItem> {
     let mut out = Vec::new();
     for row in rows {
+        // A withdrawn record is not evidence (`evidence::advisory`).
+        if row.record.get("withdrawn").is_some_and(|w| !w.is_null()) {
+            continue;
+        }
         let id = str_field(&row.record, "id")
             .unwrap_or_else(|| row.key.last().map_or("", String::as_str))
             .to_owned();

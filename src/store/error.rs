@@ -118,6 +118,10 @@ pub enum ImportError {
         /// The parser's error.
         message: String,
     },
+    /// The bundle's transparency-log material was refused (`log-inconsistent`, or the
+    /// checkpoint verifier's code).
+    #[error(transparent)]
+    Tlog(#[from] super::tlog::TlogImportError),
     /// A record produced an invalid key.
     #[error("entry {entry}: {message}")]
     Key {
@@ -137,6 +141,8 @@ impl Coded for ImportError {
             Self::Rollback { .. } => "rollback-detected",
             Self::EntryParse { .. } => "entry-parse-failed",
             Self::Key { .. } => "store-key-invalid",
+            Self::Tlog(super::tlog::TlogImportError::Checkpoint { code, .. }) => code,
+            Self::Tlog(super::tlog::TlogImportError::Inconsistent { source, .. }) => source.code(),
         }
     }
 

@@ -13,10 +13,10 @@ use super::db::{Store, db_err};
 use super::error::{ImportError, StoreError};
 use super::parse::parse_entry;
 use super::records::{
-    BundleKind, BundleRecord, ChannelHead, Checkpoint, EntryKind, IndexRecord, RowTable, Source,
-    canonical,
+    BundleKind, BundleRecord, ChannelHead, Checkpoint, EntryKind, RowTable, Source, canonical,
 };
 use super::tables;
+use super::tlog::{LogTrust, TlogMaterial};
 use crate::time::format_instant;
 
 /// Largest number of rows one entry may contribute.
@@ -172,6 +172,23 @@ impl Store {
         options: ImportOptions,
         progress: &mut dyn FnMut(ImportEvent),
     ) -> Result<ImportReport, ImportError> {
+        self.import_with_logs(header, entries, options, &LogTrust::none(), progress)
+    }
+
+    /// [`Store::import`] with the trust root's transparency logs: a bundle's checkpoint of a
+    /// trusted log is verified and advances the stored one only with a consistency proof
+    /// (`spec/store.md` §5 step 5a; [`super::tlog`]).
+    ///
+    /// # Errors
+    /// [`ImportError`]; the store is then unchanged.
+    pub fn import_with_logs(
+        &self,
+        header: &BundleHeader,
+        entries: &mut dyn Iterator<Item = Result<VerifiedEntry, ImportError>>,
+        options: ImportOptions,
+        logs: &LogTrust,
+        progress: &mut dyn FnMut(ImportEvent),
+    ) -> Result<ImportReport, ImportError> {
         let path = Store::db_path(self.dir());
         let dbe = |e: &dyn std::fmt::Display| ImportError::Store(db_err(&path, e));
         let wtx = self.begin_write_blocking(&mut || progress(ImportEvent::Waiting))?;
@@ -272,10 +289,14 @@ impl Store {
             let envelope_sha = Digest::sha256(&header.envelope);
             put_raw(&mut t.raw, envelope_sha.as_bytes(), &header.envelope).map_err(|e| dbe(&e))?;
             let mut bytes_done = 0u64;
+            let mut tlog = TlogMaterial::default();
             for entry in entries {
                 let entry = entry?;
                 report.entries += 1;
                 bytes_done += entry.bytes.len() as u64;
+                if entry.kind == EntryKind::Tlog {
+                    tlog.add(&entry.path, &entry.bytes);
+                }
                 self.index_entry(
                     &mut t,
                     &entry,
@@ -293,6 +314,13 @@ impl Store {
                     bytes: bytes_done,
                 });
             }
+
+            // 4a. Transparency-log checkpoints: verified, and advanced only consistently.
+            self.advance_checkpoints(&mut t, &tlog, logs, &mut report.counts)
+                .map_err(|e| match e {
+                    IndexFailure::Db(m) => dbe(&m),
+                    IndexFailure::Import(e) => e,
+                })?;
 
             // 5. Snapshot sweep: rows of this scope not written by this bundle go.
             if header.kind == BundleKind::Snapshot {
@@ -431,39 +459,6 @@ impl Store {
         let source_json = canonical(&source);
         let mut scope_key = Vec::new();
         for record in &records {
-            if let IndexRecord::Checkpoint {
-                origin,
-                size,
-                root_hash,
-            } = record
-            {
-                let value = Checkpoint {
-                    origin: origin.clone(),
-                    raw: sha.hex(),
-                    root_hash: root_hash.clone(),
-                    size: *size,
-                };
-                let c = counts.entry("tlog_checkpoints").or_default();
-                let existing = t
-                    .checkpoints
-                    .get(origin.as_bytes())?
-                    .map(|v| serde_json::from_slice::<Checkpoint>(v.value()));
-                match existing {
-                    Some(Ok(old)) if old == value => c.unchanged += 1,
-                    Some(Ok(old)) if old.size >= value.size => c.unchanged += 1,
-                    Some(_) => {
-                        c.updated += 1;
-                        t.checkpoints
-                            .insert(origin.as_bytes(), canonical(&value).as_slice())?;
-                    }
-                    None => {
-                        c.added += 1;
-                        t.checkpoints
-                            .insert(origin.as_bytes(), canonical(&value).as_slice())?;
-                    }
-                }
-                continue;
-            }
             let rows = record.rows_with(scope, &source_json).map_err(|e| {
                 IndexFailure::Import(ImportError::Key {
                     entry: entry.path.clone(),
@@ -491,6 +486,65 @@ impl Store {
                     Some(v) if v.value() == row.value.as_slice() => c.unchanged += 1,
                     Some(_) => c.updated += 1,
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    fn advance_checkpoints(
+        &self,
+        t: &mut Tables<'_>,
+        tlog: &TlogMaterial,
+        logs: &LogTrust,
+        counts: &mut BTreeMap<&'static str, Counts>,
+    ) -> Result<(), IndexFailure> {
+        let mut stored = BTreeMap::new();
+        for origin in tlog.origins() {
+            let Some(v) = t.checkpoints.get(origin.as_bytes())? else {
+                continue;
+            };
+            let bad = |m: String| IndexFailure::Db(format!("tlog_checkpoints {origin:?}: {m}"));
+            let c: Checkpoint =
+                serde_json::from_slice(v.value()).map_err(|e| bad(e.to_string()))?;
+            let root =
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &c.root_hash)
+                    .ok()
+                    .and_then(|r| <[u8; 32]>::try_from(r).ok())
+                    .ok_or_else(|| bad("root_hash: expected base64 of 32 bytes".into()))?;
+            stored.insert(
+                origin.clone(),
+                crate::tlog::checkpoint::Checkpoint {
+                    origin: c.origin,
+                    size: c.size,
+                    root,
+                    extensions: Vec::new(),
+                },
+            );
+        }
+        let advances = tlog.resolve(logs, &stored);
+        let advances = advances.map_err(|e| IndexFailure::Import(e.into()))?;
+        for a in advances {
+            let sha = Digest::sha256(&a.note);
+            put_raw(&mut t.raw, sha.as_bytes(), &a.note)?;
+            let value = Checkpoint {
+                origin: a.checkpoint.origin.clone(),
+                raw: sha.hex(),
+                root_hash: base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    a.checkpoint.root,
+                ),
+                size: a.checkpoint.size,
+            };
+            let old = t
+                .checkpoints
+                .insert(value.origin.as_bytes(), canonical(&value).as_slice())?;
+            let c = counts.entry("tlog_checkpoints").or_default();
+            if old.is_some() {
+                c.updated += 1;
+            } else {
+                c.added += 1;
             }
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! - [`tables`]: every table, beside [`tables::SCHEMA_VERSION`]
 //! - [`Store::open_read`] / [`Store::open_write`]: open (readers never block)
 //! - [`Store::import`]: one bundle, one write transaction, rollback rules
+//! - [`tlog`]: transparency-log checkpoints per origin, advanced only with a consistency proof
 //! - [`query`]: what the proof engine asks
 //! - [`maintenance`]: status, list, show, check, digest, gc
 
@@ -17,6 +18,7 @@ pub mod parse;
 pub mod query;
 pub mod records;
 pub mod tables;
+pub mod tlog;
 
 pub use db::{CACHE_BYTES, Store, resolve_dir};
 pub use error::{ImportError, StoreError};
@@ -25,6 +27,7 @@ pub use import::{
     VerifiedEntry, bundle_id_text,
 };
 pub use records::{BundleKind, EntryKind, IndexRecord};
+pub use tlog::LogTrust;
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use super::records::{EntryKind, IndexRecord};
+use crate::evidence::advisory::{self, Advisory, AffectedPackage};
 
 /// Why an entry could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,7 +48,6 @@ pub fn parse_entry(
         EntryKind::Patch => parse_patch(path, bytes),
         EntryKind::Fingerprint => parse_fingerprints(bytes),
         EntryKind::Attestation => parse_attestation(bytes),
-        EntryKind::Tlog => Ok(parse_checkpoint(bytes).into_iter().collect()),
         _ => Ok(Vec::new()),
     }
 }
@@ -63,212 +63,63 @@ pub fn package_key(purl: &str) -> String {
     purl[..end].trim_end_matches('/').to_string()
 }
 
-fn osv_package(pkg: &Value) -> Option<String> {
-    if let Some(purl) = pkg.get("purl").and_then(Value::as_str) {
-        return Some(package_key(purl));
-    }
-    let name = pkg.get("name")?.as_str()?;
-    let eco = pkg.get("ecosystem").and_then(Value::as_str).unwrap_or("");
-    let base = eco.split(':').next().unwrap_or("");
-    Some(match base {
-        "Debian" => format!("pkg:deb/debian/{name}"),
-        "Ubuntu" => format!("pkg:deb/ubuntu/{name}"),
-        "Alpine" => format!("pkg:apk/alpine/{name}"),
-        "PyPI" => format!("pkg:pypi/{}", name.to_lowercase().replace('_', "-")),
-        "npm" => format!("pkg:npm/{name}"),
-        "crates.io" => format!("pkg:cargo/{name}"),
-        "Go" => format!("pkg:golang/{name}"),
-        "Maven" => format!("pkg:maven/{}", name.replace(':', "/")),
-        "RubyGems" => format!("pkg:gem/{name}"),
-        "NuGet" => format!("pkg:nuget/{name}"),
-        "Packagist" => format!("pkg:composer/{name}"),
-        "Red Hat" => format!("pkg:rpm/redhat/{name}"),
-        _ => format!("pkg:generic/{name}"),
-    })
-}
-
+/// Advisory documents (OSV, CSAF 2.0, Debian tracker) through [`crate::evidence::advisory`].
+///
+/// Each normalized [`Advisory`] becomes one row per (id, package key): the ids are
+/// [`Advisory::ids_for`] of each affected entry (the record id, its aliases and every CVE id,
+/// including OSV `upstream`) plus the CVE id inside a prefixed one (`UBUNTU-CVE-…`), the package key is the entry's purl without version, qualifiers
+/// or subpath. The row's record is the normalized advisory with `affected` reduced to the
+/// entries of that package which speak about that id. Entries without a purl are not indexed
+/// (nothing could look them up).
 fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let doc = json_value(bytes)?;
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| err("expected a JSON object"))?;
-    if obj.contains_key("document") && obj.contains_key("vulnerabilities") {
-        return parse_csaf(&doc);
+    let doc =
+        advisory::parse(bytes, &advisory::Limits::default()).map_err(|e| err(e.to_string()))?;
+    let mut out = Vec::new();
+    for a in &doc.advisories {
+        out.extend(advisory_rows(a)?);
     }
-    if obj.get("id").is_some_and(Value::is_string) {
-        return parse_osv(&doc);
-    }
-    if !obj.is_empty() && obj.values().all(Value::is_object) {
-        return parse_debian_tracker(obj);
-    }
-    Err(err(
-        "not an OSV record, a CSAF document or a Debian security tracker export",
-    ))
+    Ok(out)
 }
 
-fn parse_osv(doc: &Value) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let id = doc["id"].as_str().unwrap_or_default().to_string();
-    let aliases: Vec<String> = doc
-        .get("aliases")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut vulns: BTreeSet<String> = BTreeSet::from([id.clone()]);
-    vulns.extend(aliases.iter().filter(|a| a.starts_with("CVE-")).cloned());
-    let mut per_package: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let affected = doc
-        .get("affected")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for (i, a) in affected.iter().enumerate() {
-        let pkg = a.get("package").and_then(osv_package).ok_or_else(|| {
-            err(format!(
-                "affected[{i}]: expected package.name or package.purl"
-            ))
-        })?;
-        let fixed = per_package.entry(pkg).or_default();
-        for range in a
-            .get("ranges")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for ev in range
-                .get("events")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(f) = ev.get("fixed").and_then(Value::as_str) {
-                    fixed.insert(f.to_string());
-                }
-            }
+fn advisory_rows(a: &Advisory) -> Result<Vec<IndexRecord>, EntryParseError> {
+    let mut per: BTreeMap<(String, String), Vec<&AffectedPackage>> = BTreeMap::new();
+    for entry in &a.affected {
+        let Some(purl) = entry.purl.as_deref() else {
+            continue;
+        };
+        let package = package_key(purl);
+        let mut ids = a.ids_for(entry);
+        // `UBUNTU-CVE-2023-38545` (an OSV `upstream` id) is about `CVE-2023-38545`.
+        let embedded: Vec<String> = ids
+            .iter()
+            .filter_map(|id| advisory::embedded_cve(id))
+            .map(str::to_owned)
+            .collect();
+        ids.extend(embedded);
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            per.entry((id, package.clone())).or_default().push(entry);
         }
     }
-    let mut out = Vec::new();
-    for (package, fixed) in per_package {
-        let record = json!({
-            "id": id, "aliases": aliases, "package": package,
-            "status": if fixed.is_empty() { "affected" } else { "fixed" },
-            "fixed_versions": fixed, "modified": doc.get("modified").cloned().unwrap_or(Value::Null),
-            "source_format": "osv",
+    if per.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut base = serde_json::to_value(a).map_err(|e| err(format!("advisory {}: {e}", a.id)))?;
+    base["affected"] = Value::Array(Vec::new());
+    let mut out = Vec::with_capacity(per.len());
+    for ((vulnerability, package), entries) in per {
+        let mut record = base.clone();
+        record["affected"] =
+            serde_json::to_value(entries).map_err(|e| err(format!("advisory {}: {e}", a.id)))?;
+        out.push(IndexRecord::Advisory {
+            vulnerability,
+            package,
+            advisory_id: a.id.clone(),
+            record,
         });
-        for v in &vulns {
-            out.push(IndexRecord::Advisory {
-                vulnerability: v.clone(),
-                package: package.clone(),
-                advisory_id: id.clone(),
-                record: record.clone(),
-            });
-        }
     }
     Ok(out)
-}
-
-fn parse_debian_tracker(
-    obj: &serde_json::Map<String, Value>,
-) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let mut out = Vec::new();
-    for (pkg, cves) in obj {
-        let cves = cves
-            .as_object()
-            .ok_or_else(|| err(format!("package {pkg:?}: expected an object")))?;
-        for (cve, info) in cves {
-            let releases = info.get("releases").cloned().unwrap_or(Value::Null);
-            let package = format!("pkg:deb/debian/{pkg}");
-            out.push(IndexRecord::Advisory {
-                vulnerability: cve.clone(),
-                package: package.clone(),
-                advisory_id: format!("debian-tracker/{cve}"),
-                record: json!({
-                    "id": cve, "package": package, "releases": releases,
-                    "source_format": "debian-tracker",
-                }),
-            });
-        }
-    }
-    Ok(out)
-}
-
-fn collect_csaf_products(v: &Value, out: &mut BTreeMap<String, String>) {
-    match v {
-        Value::Object(m) => {
-            if let (Some(id), Some(purl)) = (
-                m.get("product_id").and_then(Value::as_str),
-                m.get("product_identification_helper")
-                    .and_then(|h| h.get("purl"))
-                    .and_then(Value::as_str),
-            ) {
-                out.insert(id.to_string(), package_key(purl));
-            }
-            m.values().for_each(|x| collect_csaf_products(x, out));
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_csaf_products(x, out)),
-        _ => {}
-    }
-}
-
-fn parse_csaf(doc: &Value) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let tracking = doc["document"]["tracking"]["id"]
-        .as_str()
-        .ok_or_else(|| err("document.tracking.id: expected a string"))?
-        .to_string();
-    let mut products = BTreeMap::new();
-    collect_csaf_products(&doc["product_tree"], &mut products);
-    for rel in doc["product_tree"]["relationships"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        if let (Some(reference), Some(id)) = (
-            rel["product_reference"].as_str(),
-            rel["full_product_name"]["product_id"].as_str(),
-        ) && let Some(purl) = products.get(reference).cloned()
-        {
-            products.insert(id.to_string(), purl);
-        }
-    }
-    let mut rows: BTreeMap<(String, String), BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for v in doc["vulnerabilities"].as_array().into_iter().flatten() {
-        let Some(cve) = v.get("cve").and_then(Value::as_str) else {
-            continue;
-        };
-        let Some(status) = v.get("product_status").and_then(Value::as_object) else {
-            continue;
-        };
-        for (bucket, ids) in status {
-            for pid in ids
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                if let Some(pkg) = products.get(pid) {
-                    rows.entry((cve.to_string(), pkg.clone()))
-                        .or_default()
-                        .entry(bucket.clone())
-                        .or_default()
-                        .insert(pid.to_string());
-                }
-            }
-        }
-    }
-    Ok(rows
-        .into_iter()
-        .map(|((cve, package), status)| IndexRecord::Advisory {
-            vulnerability: cve.clone(),
-            package: package.clone(),
-            advisory_id: tracking.clone(),
-            record: json!({"id": tracking, "package": package, "vulnerability": cve,
-                           "product_status": status, "source_format": "csaf"}),
-        })
-        .collect())
 }
 
 static CHANGELOG_HEADER: LazyLock<Regex> = LazyLock::new(|| {
@@ -536,23 +387,6 @@ fn parse_attestation(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> 
     Ok(out)
 }
 
-/// Reads a C2SP checkpoint (origin, tree size, base64 root hash) from a signed note, if it is one.
-fn parse_checkpoint(bytes: &[u8]) -> Option<IndexRecord> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let mut lines = text.lines();
-    let origin = lines.next()?.to_string();
-    let size = lines.next()?.parse::<u64>().ok()?;
-    let root_hash = lines.next()?.to_string();
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(&root_hash)
-        .ok()?;
-    (decoded.len() == 32 && !origin.is_empty()).then_some(IndexRecord::Checkpoint {
-        origin,
-        size,
-        root_hash,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,6 +404,38 @@ mod tests {
             matches!(&rows[0], IndexRecord::Advisory { vulnerability, package, .. }
             if vulnerability == "CVE-2024-1" && package == "pkg:deb/debian/openssl")
         );
+    }
+
+    #[test]
+    fn ubuntu_upstream_ids_are_indexed() {
+        let bytes = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/proof-evidence/advisories/osv/USN-6429-1.json"),
+        )
+        .unwrap();
+        let rows = parse_entry(EntryKind::Advisory, "usn.json", &bytes).unwrap();
+        let keys: Vec<(&str, &str)> = rows
+            .iter()
+            .filter_map(|r| match r {
+                IndexRecord::Advisory {
+                    vulnerability,
+                    package,
+                    ..
+                } => Some((vulnerability.as_str(), package.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            keys.contains(&("CVE-2023-38545", "pkg:deb/ubuntu/curl")),
+            "{keys:?}"
+        );
+        assert!(keys.contains(&("CVE-2023-38546", "pkg:deb/ubuntu/curl")));
+        assert!(keys.contains(&("USN-6429-1", "pkg:deb/ubuntu/curl")));
+        let IndexRecord::Advisory { record, .. } = &rows[0] else {
+            unreachable!()
+        };
+        assert_eq!(record["source"], "osv");
+        assert_eq!(record["affected"].as_array().unwrap().len(), 2);
     }
 
     #[test]
@@ -594,14 +460,7 @@ mod tests {
     }
 
     #[test]
-    fn checkpoint_and_garbage() {
-        let note = b"example.com/log\n42\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 sig\n";
-        assert!(matches!(
-            parse_entry(EntryKind::Tlog, "tlog/cp", note)
-                .unwrap()
-                .as_slice(),
-            [IndexRecord::Checkpoint { size: 42, .. }]
-        ));
+    fn garbage_is_refused() {
         assert!(parse_entry(EntryKind::Advisory, "x.json", b"{not json").is_err());
         assert!(parse_entry(EntryKind::Fingerprint, "f.json", b"[{\"package\":\"p\"}]").is_err());
     }

@@ -1,91 +1,15 @@
 //! What the store holds: entry kinds, the records parsers produce, and the JSON value shapes of
 //! `spec/store.md` §4. Every structured value is written as RFC 8785 canonical JSON.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::keys::{self, KeyError};
 use super::tables;
 
-/// The kind of a bundle entry (bundle-format manifest `kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum EntryKind {
-    /// OSV, CSAF or Debian security tracker advisory.
-    Advisory,
-    /// Debian or RPM changelog.
-    Changelog,
-    /// A patch (unified diff, DEP-3 header).
-    Patch,
-    /// A source package (.dsc, tarballs).
-    SourcePackage,
-    /// A binary package (.deb, .rpm).
-    BinaryPackage,
-    /// Function fingerprints of a binary.
-    Fingerprint,
-    /// DSSE envelope or Sigstore bundle.
-    Attestation,
-    /// Transparency-log checkpoint or tiles.
-    Tlog,
-    /// Trust-root update.
-    TrustRoot,
-    /// Anything else, stored but not indexed.
-    Blob,
-}
-
-impl EntryKind {
-    /// Every kind, in a fixed order.
-    pub const ALL: [EntryKind; 10] = [
-        Self::Advisory,
-        Self::Changelog,
-        Self::Patch,
-        Self::SourcePackage,
-        Self::BinaryPackage,
-        Self::Fingerprint,
-        Self::Attestation,
-        Self::Tlog,
-        Self::TrustRoot,
-        Self::Blob,
-    ];
-
-    /// The manifest name of the kind.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Advisory => "advisory",
-            Self::Changelog => "changelog",
-            Self::Patch => "patch",
-            Self::SourcePackage => "source-package",
-            Self::BinaryPackage => "binary-package",
-            Self::Fingerprint => "fingerprint",
-            Self::Attestation => "attestation",
-            Self::Tlog => "tlog",
-            Self::TrustRoot => "trust-root",
-            Self::Blob => "blob",
-        }
-    }
-}
-
-impl fmt::Display for EntryKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for EntryKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown entry kind {s:?}"))
-    }
-}
+/// The kind of a bundle entry: the bundle format's own manifest `kind`, so the store and the
+/// bundle can never disagree on the set of kinds or their names.
+pub use bundle_format::manifest::EntryKind;
 
 /// Snapshot (replaces the channel's content) or delta (adds and replaces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -412,3 +412,147 @@ fn core_throughput() {
         bytes as f64 / 1e6 / s
     );
 }
+
+mod tlog_checkpoints {
+    use super::*;
+    use crate::tlog::checkpoint::WitnessPolicy;
+    use crate::tlog::fragment;
+    use crate::tlog::log::{LeafInput, LocalLog, tests::test_key};
+    use crate::tlog::note::Verifier;
+    use crate::tlog::tiles::DirTiles;
+
+    const ORIGIN: &str = "vendor.example/log";
+
+    fn append(log: &mut LocalLog, from: u64, n: u64, salt: &str) {
+        let leaves: Vec<LeafInput> = (from..from + n)
+            .map(|i| LeafInput::Data(format!("{salt}{i}").into_bytes()))
+            .collect();
+        log.append(&leaves).unwrap();
+    }
+
+    /// The log's signed checkpoint for its current size and, with `old_size`, the tiles that
+    /// prove consistency from it, as bundle entries under `tlog/DIR/`.
+    fn fragment(log: &LocalLog, dir: &str, old_size: Option<u64>) -> Vec<(String, Vec<u8>)> {
+        let note = log.sign_checkpoint().unwrap();
+        let mut out = vec![(format!("tlog/{dir}/checkpoint"), note)];
+        if old_size.is_some() {
+            let tiles = fragment::collect(
+                DirTiles::new(log.dir()),
+                log.size(),
+                log.size(),
+                &[],
+                old_size,
+            )
+            .unwrap();
+            for (path, bytes) in tiles.tiles {
+                out.push((format!("tlog/{dir}/{path}"), bytes));
+            }
+        }
+        out
+    }
+
+    fn bundle(seq: u64, material: &[(String, Vec<u8>)]) -> Fake {
+        let mut entries: Vec<(&str, EntryKind, Vec<u8>)> = vec![(
+            "advisories/a.json",
+            EntryKind::Advisory,
+            osv("DSA-1-1", "CVE-2024-1001", "openssl", "1.0-1"),
+        )];
+        for (p, b) in material {
+            entries.push((p.as_str(), EntryKind::Tlog, b.clone()));
+        }
+        fake(seq, BundleKind::Snapshot, entries)
+    }
+
+    fn import(store: &Store, f: &Fake, logs: &LogTrust) -> Result<ImportReport, ImportError> {
+        let mut it = f.entries.clone().into_iter().map(Ok);
+        store.import_with_logs(&f.header, &mut it, opts(), logs, &mut |_| {})
+    }
+
+    fn stored_size(store: &Store) -> Option<u64> {
+        let snap = store.snapshot().unwrap();
+        snap.checkpoint(ORIGIN).unwrap().map(|c| c.size)
+    }
+
+    fn expect_inconsistent(store: &Store, f: &Fake, logs: &LogTrust, why: &str) {
+        let before = digest(store);
+        let err = import(store, f, logs).unwrap_err();
+        assert_eq!(crate::Coded::code(&err), "log-inconsistent", "{why}: {err}");
+        assert!(
+            err.to_string().contains("tlog/"),
+            "{why}: names the entry: {err}"
+        );
+        assert_eq!(digest(store), before, "{why}");
+    }
+
+    #[test]
+    fn checkpoints_advance_only_with_consistency() {
+        let tmp = tempfile::tempdir().unwrap();
+        let key = test_key(tmp.path(), 7);
+        let mut log = LocalLog::init(&tmp.path().join("log"), ORIGIN, &key).unwrap();
+        let logs = LogTrust::new(
+            vec![(ORIGIN.into(), Verifier::from_vkey(log.vkey()).unwrap())],
+            WitnessPolicy::default(),
+        );
+        let store_dir = tmp.path().join("store");
+        let store = Store::open_write(&store_dir).unwrap();
+
+        // First use: any verified checkpoint is accepted.
+        append(&mut log, 0, 300, "a");
+        let at300 = fragment(&log, "v", None);
+        let r = import(&store, &bundle(1, &at300), &logs).unwrap();
+        assert_eq!(r.counts["tlog_checkpoints"].added, 1);
+        assert_eq!(stored_size(&store), Some(300));
+
+        // Without the logs of the trust root nothing is stored; the same checkpoint again is
+        // unchanged.
+        let untrusted = Store::open_write(&tmp.path().join("untrusted")).unwrap();
+        import(&untrusted, &bundle(1, &at300), &LogTrust::none()).unwrap();
+        assert_eq!(stored_size(&untrusted), None);
+        let r = import(&store, &bundle(2, &at300), &logs).unwrap();
+        assert!(!r.counts.contains_key("tlog_checkpoints"), "{r:?}");
+
+        // A larger checkpoint without tiles: no consistency proof.
+        append(&mut log, 300, 700, "a");
+        let bare = fragment(&log, "v", None);
+        expect_inconsistent(&store, &bundle(3, &bare), &logs, "no proof");
+
+        // With the tiles proving consistency from 300: advances.
+        let at1000 = fragment(&log, "v", Some(300));
+        let r = import(&store, &bundle(3, &at1000), &logs).unwrap();
+        assert_eq!(r.counts["tlog_checkpoints"].updated, 1);
+        assert_eq!(stored_size(&store), Some(1000));
+
+        // The log shrinking.
+        expect_inconsistent(&store, &bundle(4, &at300), &logs, "smaller tree");
+
+        // A fork signed by the same key: same size, another root (split view) ...
+        let mut fork = LocalLog::init(&tmp.path().join("fork"), ORIGIN, &key).unwrap();
+        append(&mut fork, 0, 1000, "b");
+        let split = fragment(&fork, "v", Some(300));
+        expect_inconsistent(&store, &bundle(4, &split), &logs, "split view");
+        // ... and larger, with its own (valid-looking) tiles: the proof fails.
+        append(&mut fork, 1000, 200, "b");
+        let forked = fragment(&fork, "v", Some(1000));
+        expect_inconsistent(&store, &bundle(4, &forked), &logs, "failing proof");
+
+        // A tampered signature of a trusted log is refused with the verifier's code.
+        append(&mut log, 1000, 10, "a");
+        let mut tampered = fragment(&log, "v", Some(1000));
+        let note = &mut tampered[0].1;
+        let at = note.len() - 5;
+        note[at] ^= 1;
+        let before = digest(&store);
+        let err = import(&store, &bundle(4, &tampered), &logs).unwrap_err();
+        assert_ne!(crate::Coded::code(&err), "log-inconsistent");
+        assert!(err.to_string().contains("tlog/v/checkpoint"), "{err}");
+        assert_eq!(digest(&store), before);
+        assert_eq!(stored_size(&store), Some(1000));
+
+        // The honest successor still imports, and store check holds.
+        let good = fragment(&log, "v", Some(1000));
+        import(&store, &bundle(4, &good), &logs).unwrap();
+        assert_eq!(stored_size(&store), Some(1010));
+        let report = store.snapshot().unwrap().check().unwrap();
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+    }
+}
