@@ -59,8 +59,7 @@ fn json_value(bytes: &[u8]) -> Result<Value, EntryParseError> {
 /// A Package URL reduced to type, namespace and name (no version, qualifiers or subpath).
 #[must_use]
 pub fn package_key(purl: &str) -> String {
-    let end = purl.find(['@', '?', '#']).unwrap_or(purl.len());
-    purl[..end].trim_end_matches('/').to_string()
+    crate::evidence::purl::package_key(purl)
 }
 
 fn osv_package(pkg: &Value) -> Option<String> {
