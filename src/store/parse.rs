@@ -6,11 +6,9 @@
 //! stays here). A parse failure rejects the whole bundle, naming the entry.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
 use base64::Engine as _;
 use bundle_format::Digest;
-use regex::Regex;
 use serde_json::{Value, json};
 
 use super::records::{EntryKind, IndexRecord};
@@ -29,9 +27,6 @@ fn err(message: impl Into<String>) -> EntryParseError {
     }
 }
 
-static CVE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"CVE-\d{4}-\d{4,}").expect("valid regex"));
-
 /// Parses one verified entry into the records it contributes.
 ///
 /// # Errors
@@ -45,6 +40,7 @@ pub fn parse_entry(
         EntryKind::Advisory => parse_advisory(bytes),
         EntryKind::Changelog => parse_changelog(path, bytes),
         EntryKind::Patch => parse_patch(path, bytes),
+        EntryKind::SourcePackage | EntryKind::BinaryPackage => parse_package(path, bytes),
         EntryKind::Fingerprint => parse_fingerprints(bytes),
         EntryKind::Attestation => parse_attestation(bytes),
         EntryKind::Tlog => Ok(parse_checkpoint(bytes).into_iter().collect()),
@@ -270,148 +266,266 @@ fn parse_csaf(doc: &Value) -> Result<Vec<IndexRecord>, EntryParseError> {
         .collect())
 }
 
-static CHANGELOG_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([a-z0-9][a-z0-9+.\-]+) \(([^ ()]+)\) ([^;]+);").expect("valid regex")
-});
+// ---- Changelogs, patches and packages: the `evidence` parsers mapped to index rows. ----
+//
+// Layout (paths relative to the evidence directory):
+// - `changelogs/**`: a Debian changelog (plain or compressed), or an RPM `%changelog` (a
+//   `.spec` file, or a file whose first line starts with `* `); the RPM package name is the file
+//   name without `.spec` / `.changelog` / compression suffix, its namespace the folder below
+//   `changelogs/` when there is one (`changelogs/redhat/curl.spec`), else `redhat`.
+// - `patches/<source>/<file>` or `patches/<source>/<version>/<file>`: a patch of Debian source
+//   package `<source>` (at source version `<version>` when given; the proof engine's patch tier
+//   needs the version).
+// - `packages/**`: `.deb` → the changelogs inside; `.debian.tar.*` → `debian/changelog` and every
+//   patch of the series, at the package's source version; `.dsc`, orig tarballs → no rows.
+// Rows: `ChangelogMention` per (entry, id) with `version`, `classification` (fix,
+// regression-fix, test-only, other); `Patch` per (patch, id) with `version` (when known),
+// `source_package`, `patch_hunksig`, per-hunk signatures and the DEP-3 fields.
 
-fn parse_changelog(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| err(format!("not UTF-8: {e}")))?;
-    let mut out = Vec::new();
-    let mut current: Option<(String, String, String, Vec<String>)> = None;
-    let mut seen_header = false;
-    let flush = |cur: &mut Option<(String, String, String, Vec<String>)>,
-                 date: &str,
-                 out: &mut Vec<IndexRecord>| {
-        if let Some((src, version, dist, lines)) = cur.take() {
-            let body = lines.join("\n");
-            let vulns: BTreeSet<String> = CVE_RE
-                .find_iter(&body)
-                .map(|m| m.as_str().to_string())
-                .collect();
-            let package = format!("pkg:deb/debian/{src}");
-            for v in &vulns {
-                let text: Vec<&str> = lines
-                    .iter()
-                    .filter(|l| l.contains(v.as_str()))
-                    .map(String::as_str)
-                    .collect();
-                out.push(IndexRecord::ChangelogMention {
-                    vulnerability: v.clone(),
-                    package: package.clone(),
-                    version: version.clone(),
-                    record: json!({"package": package, "version": version, "distribution": dist,
-                                   "date": date, "vulnerabilities": vulns, "text": text}),
-                });
-            }
-        }
+fn limits() -> crate::evidence::limits::Limits {
+    crate::evidence::limits::Limits::default()
+}
+
+/// The purl namespace of a Debian-format changelog: `ubuntu` when the version says so.
+fn deb_namespace(version: &str) -> &'static str {
+    if version.contains("ubuntu") {
+        "ubuntu"
+    } else {
+        "debian"
+    }
+}
+
+/// Strongest classification of `id` in an entry: fix > regression-fix > other > test-only.
+fn classification(entry: &crate::evidence::changelog::ChangelogEntry, id: &str) -> &'static str {
+    use crate::evidence::changelog::MentionKind;
+    let rank = |k: MentionKind| match k {
+        MentionKind::Fix => 0,
+        MentionKind::RegressionFix => 1,
+        MentionKind::Other => 2,
+        _ => 3,
     };
-    for (n, line) in text.lines().enumerate() {
-        if let Some(c) = CHANGELOG_HEADER.captures(line) {
-            flush(&mut current, "", &mut out);
-            seen_header = true;
-            current = Some((
-                c[1].to_string(),
-                c[2].to_string(),
-                c[3].trim().to_string(),
-                Vec::new(),
-            ));
-        } else if let Some(trailer) = line.strip_prefix(" -- ") {
-            let date = trailer
-                .split_once(">  ")
-                .map(|(_, d)| d.trim())
-                .unwrap_or("");
-            flush(&mut current, date, &mut out);
-        } else if let Some((_, _, _, lines)) = current.as_mut() {
-            lines.push(line.trim().to_string());
-        } else if !line.trim().is_empty() && !seen_header {
-            return Err(err(format!(
-                "{path}: line {}: expected a Debian changelog header `package (version) distribution; urgency=…`",
-                n + 1
-            )));
+    entry
+        .mentions
+        .iter()
+        .filter(|m| m.id == id)
+        .map(|m| m.kind)
+        .min_by_key(|k| rank(*k))
+        .map_or("other", |k| k.as_str())
+}
+
+/// Rows for changelog entries of `package` (a key); `source` names where they came from.
+fn mention_rows(
+    entries: &[crate::evidence::changelog::ChangelogEntry],
+    package_for: impl Fn(&crate::evidence::changelog::ChangelogEntry) -> String,
+    source: &str,
+    out: &mut Vec<IndexRecord>,
+) {
+    for e in entries {
+        let ids = e.ids();
+        if ids.is_empty() {
+            continue;
+        }
+        let package = package_for(e);
+        for id in &ids {
+            let lines: Vec<usize> = e
+                .mentions
+                .iter()
+                .filter(|m| &m.id == id)
+                .map(|m| m.line)
+                .collect();
+            out.push(IndexRecord::ChangelogMention {
+                vulnerability: id.clone(),
+                package: package.clone(),
+                version: e.version.clone(),
+                record: json!({
+                    "package": package, "version": e.version, "format": e.format,
+                    "distributions": e.distributions, "urgency": e.urgency,
+                    "binary_only": e.binary_only, "maintainer": e.maintainer, "date": e.date,
+                    "vulnerabilities": ids, "classification": classification(e, id),
+                    "source": source, "lines": lines,
+                }),
+            });
         }
     }
-    flush(&mut current, "", &mut out);
-    if !seen_header {
-        return Err(err(format!("{path}: no Debian changelog entry found")));
+}
+
+fn is_rpm_changelog(path: &str, bytes: &[u8]) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.ends_with(".spec") {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    crate::evidence::decode::Compression::sniff(head).is_none()
+        && String::from_utf8_lossy(head)
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.starts_with("* ") || l.trim() == "%changelog")
+}
+
+fn parse_changelog(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
+    use crate::evidence::changelog;
+    let mut out = Vec::new();
+    if is_rpm_changelog(path, bytes) {
+        let parts: Vec<&str> = path.split('/').collect();
+        let file = parts.last().copied().unwrap_or(path);
+        let name = [".gz", ".xz", ".zst"]
+            .iter()
+            .fold(file, |f, s| f.strip_suffix(s).unwrap_or(f));
+        let name = name
+            .strip_suffix(".spec")
+            .or_else(|| name.strip_suffix(".changelog"))
+            .unwrap_or(name);
+        let namespace = if parts.len() >= 3 { parts[1] } else { "redhat" };
+        let entries = changelog::parse_rpm(bytes, Some(name), &limits())
+            .map_err(|e| err(format!("{path}: [{}] {e}", crate::Coded::code(&e))))?;
+        let key = format!("pkg:rpm/{namespace}/{name}");
+        mention_rows(&entries, |_| key.clone(), path, &mut out);
+    } else {
+        let entries = changelog::parse_debian(bytes, &limits())
+            .map_err(|e| err(format!("{path}: [{}] {e}", crate::Coded::code(&e))))?;
+        mention_rows(&entries, |e| deb_key(e), path, &mut out);
     }
     Ok(out)
 }
 
-fn normalize_ws(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+fn deb_key(e: &crate::evidence::changelog::ChangelogEntry) -> String {
+    format!(
+        "pkg:deb/{}/{}",
+        deb_namespace(&e.version),
+        e.package.as_deref().unwrap_or("unknown")
+    )
+}
+
+/// Rows for one parsed patch of `package` (a key) at source `version`.
+fn patch_rows(
+    path: &str,
+    bytes_sha256: &str,
+    patch: &crate::evidence::patch::Patch,
+    package: &str,
+    version: Option<&str>,
+    extra_ids: impl IntoIterator<Item = String>,
+    out: &mut Vec<IndexRecord>,
+) {
+    let mut ids = patch.ids();
+    ids.extend(extra_ids);
+    if ids.is_empty() {
+        return;
+    }
+    let mut hunk_sigs = patch.hunk_sigs.iter();
+    let hunks: Vec<Value> = patch
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.hunks
+                .iter()
+                .map(|h| (f.path().to_owned(), h.function.clone()))
+                .collect::<Vec<_>>()
+        })
+        .map(|(file, function)| {
+            json!({"file": file, "function": function,
+                   "hunksig": hunk_sigs.next().map(ToString::to_string)})
+        })
+        .collect();
+    let h = &patch.header;
+    let record = json!({
+        "path": path, "source_package": package, "version": version,
+        "vulnerabilities": ids, "patch_hunksig": patch.patch_sig.map(|s| s.to_string()),
+        "hunks": hunks,
+        "dep3": {"description": h.description, "origin": h.origin, "bug": h.bugs,
+                 "forwarded": h.forwarded, "applied_upstream": h.applied_upstream,
+                 "last_update": h.last_update, "cve": h.cve_field, "author": h.authors},
+    });
+    for id in ids {
+        out.push(IndexRecord::Patch {
+            vulnerability: id,
+            package: package.to_owned(),
+            patch_sha256: bytes_sha256.to_owned(),
+            record: record.clone(),
+        });
+    }
+}
+
+/// Vulnerability ids in a patch's file name (`CVE-2024-45490.patch`).
+fn ids_in_name(path: &str) -> Vec<String> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    crate::evidence::changelog::find_ids(name)
+        .into_iter()
+        .map(|m| m.id)
+        .collect()
 }
 
 fn parse_patch(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let text = String::from_utf8_lossy(bytes);
     let parts: Vec<&str> = path.split('/').collect();
-    let package = match parts.as_slice() {
-        [_, pkg, _, ..] => format!("pkg:deb/debian/{pkg}"),
+    let (source, version) = match parts.as_slice() {
+        [_, src, _] => (*src, None),
+        [_, src, ver, _] => (*src, Some(*ver)),
         _ => {
             return Err(err(format!(
-                "{path}: expected patches/<source-package>/<file>"
+                "{path}: expected patches/<source-package>/<file> or patches/<source-package>/<version>/<file>"
             )));
         }
     };
-    let mut dep3 = BTreeMap::new();
-    let mut hunks = Vec::new();
-    let mut file = String::new();
-    let mut in_header = true;
-    let mut cur: Option<(Vec<String>, Vec<String>)> = None;
-    let finish =
-        |cur: &mut Option<(Vec<String>, Vec<String>)>, file: &str, hunks: &mut Vec<Value>| {
-            if let Some((removed, added)) = cur.take() {
-                hunks.push(json!({
-                    "file": file,
-                    "removed_sha256": Digest::sha256(removed.join("\n").as_bytes()).hex(),
-                    "added_sha256": Digest::sha256(added.join("\n").as_bytes()).hex(),
-                }));
-            }
-        };
-    for line in text.lines() {
-        if line.starts_with("--- ") || line.starts_with("diff ") || line.starts_with("Index: ") {
-            in_header = false;
-        }
-        if in_header {
-            if let Some((k, v)) = line.split_once(": ")
-                && !k.contains(' ')
-                && !k.is_empty()
-            {
-                dep3.insert(k.to_string(), v.trim().to_string());
-            }
-            continue;
-        }
-        if let Some(f) = line.strip_prefix("+++ ") {
-            finish(&mut cur, &file, &mut hunks);
-            file = f.split('\t').next().unwrap_or("").trim().to_string();
-        } else if line.starts_with("@@") {
-            finish(&mut cur, &file, &mut hunks);
-            cur = Some((Vec::new(), Vec::new()));
-        } else if let Some((removed, added)) = cur.as_mut() {
-            if let Some(r) = line.strip_prefix('-') {
-                removed.push(normalize_ws(r));
-            } else if let Some(a) = line.strip_prefix('+') {
-                added.push(normalize_ws(a));
-            }
-        }
+    if let Some(v) = version {
+        crate::evidence::version::VersionScheme::Deb
+            .validate(v)
+            .map_err(|e| err(format!("{path}: folder {v:?} is not a source version: {e}")))?;
     }
-    finish(&mut cur, &file, &mut hunks);
-    let header_text: String = dep3.values().cloned().collect::<Vec<_>>().join(" ");
-    let mut vulns: BTreeSet<String> = CVE_RE
-        .find_iter(&header_text)
-        .map(|m| m.as_str().to_string())
-        .collect();
-    vulns.extend(CVE_RE.find_iter(path).map(|m| m.as_str().to_string()));
-    let sha = Digest::sha256(bytes).hex();
-    let record = json!({"path": path, "vulnerabilities": vulns, "dep3": dep3, "hunks": hunks});
-    Ok(vulns
-        .iter()
-        .map(|v| IndexRecord::Patch {
-            vulnerability: v.clone(),
-            package: package.clone(),
-            patch_sha256: sha.clone(),
-            record: record.clone(),
-        })
-        .collect())
+    let patch = crate::evidence::patch::parse_patch(bytes, &limits())
+        .map_err(|e| err(format!("{path}: [{}] {e}", crate::Coded::code(&e))))?;
+    let package = format!("pkg:deb/{}/{source}", version.map_or("debian", deb_namespace));
+    let mut out = Vec::new();
+    patch_rows(
+        path,
+        &Digest::sha256(bytes).hex(),
+        &patch,
+        &package,
+        version,
+        ids_in_name(path),
+        &mut out,
+    );
+    Ok(out)
+}
+
+fn parse_package(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
+    use crate::evidence::package::{self, PackageEvidence};
+    let evidence = package::read_package(path, bytes, &limits())
+        .map_err(|e| err(format!("{path}: [{}] {e}", crate::Coded::code(&e))))?;
+    let mut out = Vec::new();
+    match evidence {
+        PackageEvidence::Binary(b) => {
+            for cl in &b.changelogs {
+                let source = format!("{path}!{}", cl.path);
+                // Entries are the source package's history (binNMU entries name the binary
+                // version); index them under the source package.
+                let key = |e: &crate::evidence::changelog::ChangelogEntry| {
+                    format!(
+                        "pkg:deb/{}/{}",
+                        deb_namespace(&e.version),
+                        e.package.as_deref().unwrap_or(&b.source.name)
+                    )
+                };
+                mention_rows(&cl.entries, key, &source, &mut out);
+            }
+        }
+        PackageEvidence::DebianTar(d) => {
+            let key = format!("pkg:deb/{}/{}", deb_namespace(&d.version), d.source);
+            let source = format!("{path}!debian/changelog");
+            mention_rows(&d.changelog, |e| deb_key(e), &source, &mut out);
+            for p in &d.patches {
+                patch_rows(
+                    &format!("{path}!{}", p.path),
+                    &p.sha256,
+                    &p.patch,
+                    &key,
+                    Some(&d.version),
+                    ids_in_name(&p.path),
+                    &mut out,
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
 }
 
 fn parse_fingerprints(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
@@ -577,6 +691,83 @@ mod tests {
         let rows = parse_entry(EntryKind::Changelog, "changelogs/openssl", text).unwrap();
         assert_eq!(rows.len(), 2);
         assert!(parse_entry(EntryKind::Changelog, "c", b"garbage here\n").is_err());
+    }
+
+    fn package_fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/fixtures/packages/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn source_package_patches_carry_the_source_version() {
+        let name = "expat_2.5.0-1+deb12u2.debian.tar.xz";
+        let rows = parse_entry(
+            EntryKind::SourcePackage,
+            &format!("packages/{name}"),
+            &package_fixture(name),
+        )
+        .unwrap();
+        let patch = rows
+            .iter()
+            .find_map(|r| match r {
+                IndexRecord::Patch {
+                    vulnerability,
+                    package,
+                    record,
+                    ..
+                } if vulnerability == "CVE-2024-45490" => Some((package, record)),
+                _ => None,
+            })
+            .expect("a patch row for CVE-2024-45490");
+        assert_eq!(patch.0, "pkg:deb/debian/expat");
+        assert_eq!(patch.1["version"], "2.5.0-1+deb12u2");
+        assert!(patch.1["patch_hunksig"].as_str().is_some_and(|s| s.len() >= 64));
+        assert!(rows.iter().any(|r| matches!(r,
+            IndexRecord::ChangelogMention { vulnerability, version, record, .. }
+            if vulnerability == "CVE-2024-8176" && version == "2.5.0-1+deb12u2"
+                && record["classification"] == "fix")));
+    }
+
+    #[test]
+    fn binary_package_changelog_indexes_under_the_source() {
+        let name = "libexpat1_2.5.0-1+deb12u2_amd64.deb";
+        let rows = parse_entry(
+            EntryKind::BinaryPackage,
+            &format!("packages/{name}"),
+            &package_fixture(name),
+        )
+        .unwrap();
+        assert!(rows.iter().any(|r| matches!(r,
+            IndexRecord::ChangelogMention { vulnerability, package, .. }
+            if vulnerability == "CVE-2024-8176" && package == "pkg:deb/debian/expat")));
+        // A .dsc yields no rows but must parse; garbage is refused with the path.
+        let dsc = "expat_2.5.0-1+deb12u2.dsc";
+        assert!(parse_entry(EntryKind::SourcePackage, dsc, &package_fixture(dsc))
+            .unwrap()
+            .is_empty());
+        let e = parse_entry(EntryKind::BinaryPackage, "packages/x.deb", b"junk").unwrap_err();
+        assert!(e.message.contains("packages/x.deb"), "{e}");
+    }
+
+    #[test]
+    fn patch_entries_use_the_patch_parser() {
+        let patch = b"Description: fix overflow\nCVE: CVE-2024-1111\n---\n--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@ int f(void)\n a\n-b\n+c\n";
+        let rows = parse_entry(EntryKind::Patch, "patches/foo/1.0-2/fix.patch", patch).unwrap();
+        assert!(matches!(rows.as_slice(), [IndexRecord::Patch { vulnerability, package, record, .. }]
+            if vulnerability == "CVE-2024-1111" && package == "pkg:deb/debian/foo"
+                && record["version"] == "1.0-2" && record["hunks"][0]["function"] == "int f(void)"));
+        let rows = parse_entry(EntryKind::Patch, "patches/foo/CVE-2024-2222.patch", patch).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(parse_entry(EntryKind::Patch, "patches/foo/x.patch", b"no hunks here\n").is_err());
+        assert!(parse_entry(EntryKind::Patch, "patches/foo/bad version!/x.patch", patch).is_err());
+        // RPM %changelog by file name.
+        let spec = b"%changelog\n* Tue Jan 09 2024 A B <a@b.c> - 7.76.1-26\n- Fix CVE-2023-46218\n";
+        let rows = parse_entry(EntryKind::Changelog, "changelogs/redhat/curl.spec", spec).unwrap();
+        assert!(matches!(rows.as_slice(), [IndexRecord::ChangelogMention { package, version, .. }]
+            if package == "pkg:rpm/redhat/curl" && version == "7.76.1-26"));
     }
 
     #[test]

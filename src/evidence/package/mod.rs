@@ -100,7 +100,9 @@ pub enum PackageError {
         source: ChangelogError,
     },
     /// The file name is not one of the package kinds.
-    #[error("expected a .deb, .udeb, .dsc or .debian.tar.{{xz,gz,zst}} file name, found {name:?}")]
+    #[error(
+        "expected a .deb, .udeb, .dsc, .debian.tar.*, .orig.tar.*, .diff.gz, .rpm or .apk file name, found {name:?}"
+    )]
     UnknownKind {
         /// The name.
         name: String,
@@ -149,9 +151,9 @@ pub enum PackageEvidence {
     Dsc(SourceControl),
     /// A `.debian.tar.*`.
     DebianTar(DebianDir),
-    /// A source package file that carries no evidence read here (`.orig.tar.*`, `.diff.gz`
-    /// of format 1.0); kept, not indexed.
-    Upstream,
+    /// A package file that carries no evidence read here (`.orig.tar.*`, a format 1.0
+    /// `.diff.gz`, `.rpm`, `.apk`); kept, not indexed.
+    Opaque,
 }
 
 impl PackageEvidence {
@@ -161,13 +163,13 @@ impl PackageEvidence {
             Self::Binary(b) => b.changelogs.iter().map(|c| c.entries.len() as u64).sum(),
             Self::Dsc(_) => 1,
             Self::DebianTar(d) => (d.changelog.len() + d.patches.len()) as u64,
-            Self::Upstream => 0,
+            Self::Opaque => 0,
         }
     }
 }
 
-/// Which reader a file name calls for: `deb`, `dsc`, `debian-tar`, `upstream` (orig tarballs,
-/// `.diff.gz`), or `None`.
+/// Which reader a file name calls for: `deb`, `dsc`, `debian-tar`, `opaque` (orig tarballs,
+/// `.diff.gz`, `.rpm`, `.apk`: kept but not read), or `None`.
 #[must_use]
 pub fn kind_of(name: &str) -> Option<&'static str> {
     let name = name.rsplit('/').next().unwrap_or(name);
@@ -177,9 +179,13 @@ pub fn kind_of(name: &str) -> Option<&'static str> {
         Some("dsc")
     } else if name.contains(".debian.tar.") || name.ends_with(".debian.tar") {
         Some("debian-tar")
-    } else if name.contains(".orig.tar.") || name.contains(".orig-") || name.ends_with(".diff.gz")
+    } else if name.contains(".orig.tar.")
+        || name.contains(".orig-")
+        || name.ends_with(".diff.gz")
+        || name.ends_with(".rpm")
+        || name.ends_with(".apk")
     {
-        Some("upstream")
+        Some("opaque")
     } else {
         None
     }
@@ -201,7 +207,7 @@ pub fn read_package(
             let base = name.rsplit('/').next().unwrap_or(name);
             source::read_debian_tar(base, bytes, limits).map(PackageEvidence::DebianTar)
         }
-        Some(_) => Ok(PackageEvidence::Upstream),
+        Some(_) => Ok(PackageEvidence::Opaque),
         None => Err(PackageError::UnknownKind {
             name: name.to_owned(),
         }),
