@@ -383,15 +383,17 @@ fn parse_changelog(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryPa
     } else {
         let entries = changelog::parse_debian(bytes, &limits())
             .map_err(|e| err(format!("{path}: [{}] {e}", crate::Coded::code(&e))))?;
-        mention_rows(&entries, |e| deb_key(e), path, &mut out);
+        let ns = deb_namespace(entries.first().map_or("", |e| e.version.as_str()));
+        mention_rows(&entries, |e| deb_key(ns, e), path, &mut out);
     }
     Ok(out)
 }
 
-fn deb_key(e: &crate::evidence::changelog::ChangelogEntry) -> String {
+/// The key of an entry's package; `ns` comes from the newest entry, so older entries merged
+/// from another vendor stay with the changelog's package.
+fn deb_key(ns: &str, e: &crate::evidence::changelog::ChangelogEntry) -> String {
     format!(
-        "pkg:deb/{}/{}",
-        deb_namespace(&e.version),
+        "pkg:deb/{ns}/{}",
         e.package.as_deref().unwrap_or("unknown")
     )
 }
@@ -497,10 +499,10 @@ fn parse_package(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryPars
                 let source = format!("{path}!{}", cl.path);
                 // Entries are the source package's history (binNMU entries name the binary
                 // version); index them under the source package.
+                let ns = deb_namespace(&b.version);
                 let key = |e: &crate::evidence::changelog::ChangelogEntry| {
                     format!(
-                        "pkg:deb/{}/{}",
-                        deb_namespace(&e.version),
+                        "pkg:deb/{ns}/{}",
                         e.package.as_deref().unwrap_or(&b.source.name)
                     )
                 };
@@ -510,7 +512,8 @@ fn parse_package(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryPars
         PackageEvidence::DebianTar(d) => {
             let key = format!("pkg:deb/{}/{}", deb_namespace(&d.version), d.source);
             let source = format!("{path}!debian/changelog");
-            mention_rows(&d.changelog, |e| deb_key(e), &source, &mut out);
+            let ns = deb_namespace(&d.version);
+            mention_rows(&d.changelog, |e| deb_key(ns, e), &source, &mut out);
             for p in &d.patches {
                 patch_rows(
                     &format!("{path}!{}", p.path),
