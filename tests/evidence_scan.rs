@@ -155,9 +155,17 @@ fn broken_changelogs_patches_and_packages_name_path_code_and_line() {
     let c = file(&r, "changelog");
     assert_eq!(c["status"], "error");
     assert_eq!(c["error"]["line"], 7, "{c}");
-    assert!(c["error"]["code"].as_str().unwrap().starts_with("changelog-"));
+    assert!(
+        c["error"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("changelog-")
+    );
     let p = file(&r, "nohunks.patch");
-    assert!(p["error"]["code"].as_str().unwrap().starts_with("patch-"), "{p}");
+    assert!(
+        p["error"]["code"].as_str().unwrap().starts_with("patch-"),
+        "{p}"
+    );
     let d = file(&r, "cut_1_amd64.deb");
     assert_eq!(d["error"]["code"], "package-archive-malformed", "{d}");
 }

@@ -262,7 +262,10 @@ fn hash_all(
                 if let Some(lines) = layout::json_check(file.kind, file.path.as_str()) {
                     check_json(&file.source, lines)?;
                 }
-                if matches!(file.kind, EntryKind::SourcePackage | EntryKind::BinaryPackage) {
+                if matches!(
+                    file.kind,
+                    EntryKind::SourcePackage | EntryKind::BinaryPackage
+                ) {
                     let bytes = std::fs::read(&file.source).map_err(io_err(&file.source))?;
                     layout::check_package(file.kind, file.path.as_str(), &bytes).map_err(
                         |source| CreateError::Package {

@@ -21,6 +21,8 @@ pub mod advisory;
 pub mod changelog;
 pub mod decode;
 pub mod limits;
+#[cfg(test)]
+mod mutation_tests;
 pub mod package;
 pub mod patch;
 pub mod purl;

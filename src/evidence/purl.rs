@@ -360,7 +360,10 @@ impl Distro {
         }
         let (fam, rel) = match v.split_once(['-', ':']) {
             Some((f, r)) => (f.to_owned(), r.to_owned()),
-            None => match v.strip_prefix("el").filter(|r| r.starts_with(|c: char| c.is_ascii_digit())) {
+            None => match v
+                .strip_prefix("el")
+                .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+            {
                 Some(r) => ("rhel".to_owned(), r.to_owned()),
                 None => {
                     return Self {
@@ -410,7 +413,10 @@ mod tests {
         // From fixtures/advisories (OSV Debian, CSAF Red Hat, OSV npm).
         let p = Purl::parse("pkg:deb/debian/curl@7.88.1-10+deb12u5?arch=source&distro=debian-12")
             .unwrap();
-        assert_eq!((p.ty(), p.namespace(), p.name()), ("deb", Some("debian"), "curl"));
+        assert_eq!(
+            (p.ty(), p.namespace(), p.name()),
+            ("deb", Some("debian"), "curl")
+        );
         assert_eq!(p.version(), Some("7.88.1-10+deb12u5"));
         assert_eq!(p.key(), "pkg:deb/debian/curl");
         assert_eq!(p.scheme(), VersionScheme::Deb);

@@ -352,7 +352,12 @@ fn coded_error(code: &'static str, message: String, line: Option<usize>) -> File
     }
 }
 
-fn scan_text_evidence(path: &Path, mut report: FileReport, kind: TextKind, limits: &Limits) -> Outcome {
+fn scan_text_evidence(
+    path: &Path,
+    mut report: FileReport,
+    kind: TextKind,
+    limits: &Limits,
+) -> Outcome {
     let el = ELimits::default();
     if report.size_bytes > el.max_input_bytes {
         let message = format!(
@@ -380,8 +385,12 @@ fn scan_text_evidence(path: &Path, mut report: FileReport, kind: TextKind, limit
                 Ok((entries, rpm_name)) => {
                     let newest = entries.first().map_or("", |e| e.version.as_str());
                     report.kind = Some(
-                        if rpm_name.is_some() { "rpm-changelog" } else { "debian-changelog" }
-                            .to_owned(),
+                        if rpm_name.is_some() {
+                            "rpm-changelog"
+                        } else {
+                            "debian-changelog"
+                        }
+                        .to_owned(),
                     );
                     report.records = entries.len() as u64;
                     entry_claims(
@@ -422,7 +431,12 @@ fn scan_text_evidence(path: &Path, mut report: FileReport, kind: TextKind, limit
                         for cl in &b.changelogs {
                             entry_claims(
                                 &cl.entries,
-                                |e| deb_key(e.package.as_deref().unwrap_or(&b.source.name), &b.version),
+                                |e| {
+                                    deb_key(
+                                        e.package.as_deref().unwrap_or(&b.source.name),
+                                        &b.version,
+                                    )
+                                },
                                 &mut claims,
                             );
                         }
@@ -438,7 +452,11 @@ fn scan_text_evidence(path: &Path, mut report: FileReport, kind: TextKind, limit
                         let ids: BTreeSet<String> =
                             d.patches.iter().flat_map(|p| p.patch.ids()).collect();
                         if !ids.is_empty() {
-                            claims.push((deb_key(&d.source, &d.version), Some(d.version.clone()), ids));
+                            claims.push((
+                                deb_key(&d.source, &d.version),
+                                Some(d.version.clone()),
+                                ids,
+                            ));
                         }
                         if !d.patch_errors.is_empty() {
                             report.reason = Some(

@@ -392,10 +392,7 @@ fn parse_changelog(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryPa
 /// The key of an entry's package; `ns` comes from the newest entry, so older entries merged
 /// from another vendor stay with the changelog's package.
 fn deb_key(ns: &str, e: &crate::evidence::changelog::ChangelogEntry) -> String {
-    format!(
-        "pkg:deb/{ns}/{}",
-        e.package.as_deref().unwrap_or("unknown")
-    )
+    format!("pkg:deb/{ns}/{}", e.package.as_deref().unwrap_or("unknown"))
 }
 
 /// Rows for one parsed patch of `package` (a key) at source `version`.
@@ -474,7 +471,10 @@ fn parse_patch(path: &str, bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseE
     }
     let patch = crate::evidence::patch::parse_patch(bytes, &limits())
         .map_err(|e| err(format!("{path}: [{}] {e}", crate::Coded::code(&e))))?;
-    let package = format!("pkg:deb/{}/{source}", version.map_or("debian", deb_namespace));
+    let package = format!(
+        "pkg:deb/{}/{source}",
+        version.map_or("debian", deb_namespace)
+    );
     let mut out = Vec::new();
     patch_rows(
         path,
@@ -727,7 +727,11 @@ mod tests {
             .expect("a patch row for CVE-2024-45490");
         assert_eq!(patch.0, "pkg:deb/debian/expat");
         assert_eq!(patch.1["version"], "2.5.0-1+deb12u2");
-        assert!(patch.1["patch_hunksig"].as_str().is_some_and(|s| s.len() >= 64));
+        assert!(
+            patch.1["patch_hunksig"]
+                .as_str()
+                .is_some_and(|s| s.len() >= 64)
+        );
         assert!(rows.iter().any(|r| matches!(r,
             IndexRecord::ChangelogMention { vulnerability, version, record, .. }
             if vulnerability == "CVE-2024-8176" && version == "2.5.0-1+deb12u2"
@@ -748,9 +752,11 @@ mod tests {
             if vulnerability == "CVE-2024-8176" && package == "pkg:deb/debian/expat")));
         // A .dsc yields no rows but must parse; garbage is refused with the path.
         let dsc = "expat_2.5.0-1+deb12u2.dsc";
-        assert!(parse_entry(EntryKind::SourcePackage, dsc, &package_fixture(dsc))
-            .unwrap()
-            .is_empty());
+        assert!(
+            parse_entry(EntryKind::SourcePackage, dsc, &package_fixture(dsc))
+                .unwrap()
+                .is_empty()
+        );
         let e = parse_entry(EntryKind::BinaryPackage, "packages/x.deb", b"junk").unwrap_err();
         assert!(e.message.contains("packages/x.deb"), "{e}");
     }
@@ -759,9 +765,11 @@ mod tests {
     fn patch_entries_use_the_patch_parser() {
         let patch = b"Description: fix overflow\nCVE: CVE-2024-1111\n---\n--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@ int f(void)\n a\n-b\n+c\n";
         let rows = parse_entry(EntryKind::Patch, "patches/foo/1.0-2/fix.patch", patch).unwrap();
-        assert!(matches!(rows.as_slice(), [IndexRecord::Patch { vulnerability, package, record, .. }]
+        assert!(
+            matches!(rows.as_slice(), [IndexRecord::Patch { vulnerability, package, record, .. }]
             if vulnerability == "CVE-2024-1111" && package == "pkg:deb/debian/foo"
-                && record["version"] == "1.0-2" && record["hunks"][0]["function"] == "int f(void)"));
+                && record["version"] == "1.0-2" && record["hunks"][0]["function"] == "int f(void)")
+        );
         let rows = parse_entry(EntryKind::Patch, "patches/foo/CVE-2024-2222.patch", patch).unwrap();
         assert_eq!(rows.len(), 2);
         assert!(parse_entry(EntryKind::Patch, "patches/foo/x.patch", b"no hunks here\n").is_err());
@@ -769,8 +777,10 @@ mod tests {
         // RPM %changelog by file name.
         let spec = b"%changelog\n* Tue Jan 09 2024 A B <a@b.c> - 7.76.1-26\n- Fix CVE-2023-46218\n";
         let rows = parse_entry(EntryKind::Changelog, "changelogs/redhat/curl.spec", spec).unwrap();
-        assert!(matches!(rows.as_slice(), [IndexRecord::ChangelogMention { package, version, .. }]
-            if package == "pkg:rpm/redhat/curl" && version == "7.76.1-26"));
+        assert!(
+            matches!(rows.as_slice(), [IndexRecord::ChangelogMention { package, version, .. }]
+            if package == "pkg:rpm/redhat/curl" && version == "7.76.1-26")
+        );
     }
 
     #[test]

@@ -74,9 +74,10 @@ pub fn parse(what: &str, text: &str) -> Result<Paragraph, PackageError> {
             v.push_str(line.trim());
             continue;
         }
-        let Some((k, v)) = line.split_once(':').filter(|(k, _)| {
-            !k.is_empty() && k.bytes().all(|b| b.is_ascii_graphic() && b != b':')
-        }) else {
+        let Some((k, v)) = line
+            .split_once(':')
+            .filter(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_graphic() && b != b':'))
+        else {
             return Err(PackageError::Control {
                 what: what.to_owned(),
                 line: n + 1,

@@ -113,7 +113,9 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<BinaryPackage, PackageError
     };
     let data = find("data.tar")?;
     let mut changelogs = Vec::new();
-    for f in tar::files(data.name, data.data, limits, |p| changelog_kind(p).is_some())? {
+    for f in tar::files(data.name, data.data, limits, |p| {
+        changelog_kind(p).is_some()
+    })? {
         let entries =
             changelog::parse_debian(&f.data, limits).map_err(|e| PackageError::Changelog {
                 path: format!("{}/{}", data.name, f.path),

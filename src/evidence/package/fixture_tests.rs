@@ -28,7 +28,11 @@ fn binary(name: &str) -> BinaryPackage {
 fn deb_control_source_and_changelog() {
     let b = binary(LIBEXPAT);
     assert_eq!(
-        (b.package.as_str(), b.version.as_str(), b.architecture.as_str()),
+        (
+            b.package.as_str(),
+            b.version.as_str(),
+            b.architecture.as_str()
+        ),
         ("libexpat1", "2.5.0-1+deb12u2", "amd64")
     );
     assert_eq!(b.source.name, "expat");
@@ -41,8 +45,7 @@ fn deb_control_source_and_changelog() {
     // Debian trims packaged changelogs; the newest entries name the CVEs it fixes.
     let top_ids = cl.entries[0].fixed_ids();
     assert!(top_ids.contains("CVE-2024-8176"), "{top_ids:?}");
-    let all: std::collections::BTreeSet<String> =
-        cl.entries.iter().flat_map(|e| e.ids()).collect();
+    let all: std::collections::BTreeSet<String> = cl.entries.iter().flat_map(|e| e.ids()).collect();
     assert!(all.contains("CVE-2023-52425"), "{all:?}");
 }
 
@@ -78,7 +81,10 @@ fn dsc_fields() {
     else {
         panic!("not a dsc")
     };
-    assert_eq!((d.source.as_str(), d.version.as_str()), ("expat", "2.5.0-1+deb12u2"));
+    assert_eq!(
+        (d.source.as_str(), d.version.as_str()),
+        ("expat", "2.5.0-1+deb12u2")
+    );
     assert_eq!(d.format, "3.0 (quilt)");
     assert_eq!(
         d.binaries,
@@ -86,7 +92,10 @@ fn dsc_fields() {
     );
     assert_eq!(
         d.files,
-        ["expat_2.5.0.orig.tar.gz", "expat_2.5.0-1+deb12u2.debian.tar.xz"]
+        [
+            "expat_2.5.0.orig.tar.gz",
+            "expat_2.5.0-1+deb12u2.debian.tar.xz"
+        ]
     );
 }
 
@@ -97,9 +106,17 @@ fn debian_tar_changelog_series_and_patches() {
     else {
         panic!("not a debian tar")
     };
-    assert_eq!((d.source.as_str(), d.version.as_str()), ("expat", "2.5.0-1+deb12u2"));
+    assert_eq!(
+        (d.source.as_str(), d.version.as_str()),
+        ("expat", "2.5.0-1+deb12u2")
+    );
     assert_eq!(d.series.len(), 8);
-    assert_eq!(d.patches.len() + d.patch_errors.len(), 8, "{:?}", d.patch_errors);
+    assert_eq!(
+        d.patches.len() + d.patch_errors.len(),
+        8,
+        "{:?}",
+        d.patch_errors
+    );
     assert!(d.patch_errors.is_empty(), "{:?}", d.patch_errors);
     let p = d
         .patches
@@ -111,7 +128,12 @@ fn debian_tar_changelog_series_and_patches() {
     assert_eq!(p.sha256.len(), 64);
     let cl_ids: std::collections::BTreeSet<String> =
         d.changelog.iter().flat_map(|e| e.ids()).collect();
-    for id in ["CVE-2024-45490", "CVE-2024-45491", "CVE-2024-45492", "CVE-2024-8176"] {
+    for id in [
+        "CVE-2024-45490",
+        "CVE-2024-45491",
+        "CVE-2024-45492",
+        "CVE-2024-8176",
+    ] {
         assert!(cl_ids.contains(id), "{id}");
     }
     assert!(

@@ -173,7 +173,9 @@ pub fn read_debian_tar(
             patch_errors.push(PatchProblem {
                 path,
                 code: "package-patch-missing",
-                message: "named in debian/patches/series but not in the archive (or not a regular file)".to_owned(),
+                message:
+                    "named in debian/patches/series but not in the archive (or not a regular file)"
+                        .to_owned(),
                 line: None,
             });
             continue;
