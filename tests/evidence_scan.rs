@@ -101,3 +101,71 @@ fn missing_path_cannot_run() {
         2,
     );
 }
+
+#[test]
+fn scans_packages_changelogs_and_patches() {
+    let dir = fixture("packages");
+    let out = expect_code(
+        Path::new("."),
+        &["evidence", "scan", dir.to_str().unwrap(), "--json"],
+        0,
+    );
+    let r = json(&out);
+    assert_eq!(r["kinds"]["deb"]["files"], 3);
+    assert_eq!(r["kinds"]["dsc"]["files"], 1);
+    assert_eq!(r["kinds"]["debian-tar"]["files"], 1);
+    let fixed = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["package"] == "pkg:deb/debian/expat" && p["version"] == "2.5.0-1+deb12u2")
+        .expect("expat 2.5.0-1+deb12u2");
+    assert_eq!(
+        fixed["ids"],
+        serde_json::json!(["CVE-2023-52425", "CVE-2024-50602", "CVE-2024-8176"])
+    );
+    let cl = expect_code(
+        Path::new("."),
+        &[
+            "evidence",
+            "scan",
+            fixture("changelogs").to_str().unwrap(),
+            "--json",
+        ],
+        0,
+    );
+    let r = json(&cl);
+    assert_eq!(r["kinds"]["debian-changelog"]["files"], 24);
+}
+
+#[test]
+fn broken_changelogs_patches_and_packages_name_path_code_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("changelog"),
+        "foo (1.0-1) unstable; urgency=low\n\n  * Fix CVE-2024-1234.\n\n -- A <a@b.c>  Mon, 01 Jan 2024 00:00:00 +0000\n\nfoo (0.9-1 unstable; urgency=low\n\n  * Old.\n\n -- A <a@b.c>  Mon, 01 Jan 2023 00:00:00 +0000\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("nohunks.patch"), "Description: nothing\n").unwrap();
+    let deb = std::fs::read(fixture("packages/libexpat1_2.5.0-1+deb12u2_amd64.deb")).unwrap();
+    std::fs::write(dir.path().join("cut_1_amd64.deb"), &deb[..deb.len() / 3]).unwrap();
+    let out = expect_code(dir.path(), &["evidence", "scan", ".", "--json"], 1);
+    let r = json(&out);
+    assert_eq!(r["totals"]["errors"], 3, "{r}");
+    let c = file(&r, "changelog");
+    assert_eq!(c["status"], "error");
+    assert_eq!(c["error"]["line"], 7, "{c}");
+    assert!(
+        c["error"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("changelog-")
+    );
+    let p = file(&r, "nohunks.patch");
+    assert!(
+        p["error"]["code"].as_str().unwrap().starts_with("patch-"),
+        "{p}"
+    );
+    let d = file(&r, "cut_1_amd64.deb");
+    assert_eq!(d["error"]["code"], "package-archive-malformed", "{d}");
+}

@@ -102,6 +102,14 @@ pub enum CreateError {
         /// The parser's message.
         message: String,
     },
+    /// A file under `packages/` that the package readers refuse.
+    #[error("{}: {source}", path.display())]
+    Package {
+        /// The file.
+        path: PathBuf,
+        /// The reader's error.
+        source: crate::evidence::package::PackageError,
+    },
     /// The manifest would break a rule or limit.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
@@ -118,6 +126,7 @@ impl Coded for CreateError {
             Self::Unclassified { .. } => "evidence-unclassified",
             Self::Path { source, .. } => source.code(),
             Self::Json { .. } => "evidence-json-invalid",
+            Self::Package { source, .. } => source.code(),
             Self::Manifest(e) => e.code(),
             Self::Write(e) => e.code(),
         }
@@ -252,6 +261,18 @@ fn hash_all(
             let result = (|| {
                 if let Some(lines) = layout::json_check(file.kind, file.path.as_str()) {
                     check_json(&file.source, lines)?;
+                }
+                if matches!(
+                    file.kind,
+                    EntryKind::SourcePackage | EntryKind::BinaryPackage
+                ) {
+                    let bytes = std::fs::read(&file.source).map_err(io_err(&file.source))?;
+                    layout::check_package(file.kind, file.path.as_str(), &bytes).map_err(
+                        |source| CreateError::Package {
+                            path: file.source.clone(),
+                            source,
+                        },
+                    )?;
                 }
                 let f = File::open(&file.source).map_err(io_err(&file.source))?;
                 let digests = hash_reader(f).map_err(io_err(&file.source))?;

@@ -73,6 +73,27 @@ fn package_kind(name: &str) -> Option<EntryKind> {
     None
 }
 
+/// Checks a file under `packages/` with the evidence package readers, so `bundle create`
+/// refuses a `.deb`, `.dsc` or `.debian.tar.*` that `import` could not index. Other kinds, and
+/// package files that are carried but not read (`.orig.tar.*`, `.rpm`, …), pass.
+///
+/// # Errors
+/// The reader's [`PackageError`](crate::evidence::package::PackageError), naming the member.
+pub fn check_package(
+    kind: EntryKind,
+    path: &str,
+    bytes: &[u8],
+) -> Result<(), crate::evidence::package::PackageError> {
+    if matches!(kind, EntryKind::SourcePackage | EntryKind::BinaryPackage) {
+        crate::evidence::package::read_package(
+            path,
+            bytes,
+            &crate::evidence::limits::Limits::default(),
+        )?;
+    }
+    Ok(())
+}
+
 /// Whether files of this kind and name must parse as JSON (`Some(true)` for JSON Lines).
 #[must_use]
 pub fn json_check(kind: EntryKind, path: &str) -> Option<bool> {
@@ -154,5 +175,20 @@ mod tests {
             "application/octet-stream"
         );
         assert_eq!(json_check(EntryKind::Blob, "blobs/x.json"), None);
+    }
+
+    #[test]
+    fn package_files_are_checked_by_the_package_readers() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/packages/");
+        let deb = std::fs::read(format!("{dir}libexpat1_2.5.0-1+deb12u2_amd64.deb")).unwrap();
+        let path = "packages/libexpat1_2.5.0-1+deb12u2_amd64.deb";
+        assert!(check_package(EntryKind::BinaryPackage, path, &deb).is_ok());
+        let err = check_package(EntryKind::BinaryPackage, path, &deb[..500]).unwrap_err();
+        assert_eq!(crate::Coded::code(&err), "package-archive-malformed");
+        assert!(check_package(EntryKind::SourcePackage, "packages/x.dsc", b"junk\n").is_err());
+        // Carried, not read.
+        assert!(check_package(EntryKind::SourcePackage, "packages/x.orig.tar.gz", b"").is_ok());
+        assert!(check_package(EntryKind::BinaryPackage, "packages/x.rpm", b"").is_ok());
+        assert!(check_package(EntryKind::Advisory, "advisories/x.json", b"").is_ok());
     }
 }

@@ -8,6 +8,10 @@
 //!   mention and whether they state a fix — [`changelog::parse_debian`], [`changelog::parse_rpm`].
 //! - [`patch`]: DEP-3 / git patches → files, hunks and HunkSig signatures —
 //!   [`patch::parse_patch`] (`spec/hunksig.md`).
+//! - [`purl`]: Package URLs — parse/format, store keys, `distro` releases, version scheme per
+//!   type, source package names.
+//! - [`package`]: `.deb` binary packages and Debian source packages (`.dsc`, `.debian.tar.*`)
+//!   → control fields, changelogs and patches.
 //! - [`decode`] (gzip/xz/zstd with output caps) and [`limits::Limits`] (every size cap).
 //!
 //! Everything here is a pure function over bytes or strings with documented size limits; no
@@ -17,6 +21,10 @@ pub mod advisory;
 pub mod changelog;
 pub mod decode;
 pub mod limits;
+#[cfg(test)]
+mod mutation_tests;
+pub mod package;
 pub mod patch;
+pub mod purl;
 pub mod scan;
 pub mod version;

@@ -21,6 +21,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::advisory::{self, AdvisoryError, Limits, Status};
+use super::changelog::{self, ChangelogEntry};
+use super::limits::Limits as ELimits;
+use super::package::{self, PackageEvidence};
+use super::patch;
 use crate::Coded;
 
 /// The scan report's format tag.
@@ -31,7 +35,8 @@ pub const SCAN_FORMAT: &str = "airlock-evidence-scan/1";
 pub struct FileReport {
     /// The path as walked.
     pub path: String,
-    /// `osv`, `csaf`, `debian-tracker`; `None` when skipped or unrecognized.
+    /// `osv`, `csaf`, `debian-tracker`, `debian-changelog`, `rpm-changelog`, `patch`, `deb`,
+    /// `dsc`, `debian-tar` (`changelog` / `package` when unreadable); `None` when skipped.
     pub kind: Option<String>,
     /// `ok`, `error` or `skipped`.
     pub status: &'static str,
@@ -39,7 +44,7 @@ pub struct FileReport {
     pub records: u64,
     /// File size.
     pub size_bytes: u64,
-    /// Why a file was skipped.
+    /// Why a file was skipped (or, for a source package, which patches could not be read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Why a file failed.
@@ -183,6 +188,8 @@ pub fn scan_path(path: &Path, limits: &Limits) -> Result<ScanReport, ScanError> 
 struct Outcome {
     report: FileReport,
     advisories: Vec<advisory::Advisory>,
+    /// Fix claims from changelogs, patches and packages: (package, version, ids).
+    claims: Vec<(String, Option<String>, BTreeSet<String>)>,
 }
 
 /// Reads the files on all cores (work shared through an atomic index), keeping path order.
@@ -236,6 +243,14 @@ fn scan_file(path: &Path, limits: &Limits) -> Outcome {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_owned();
+    if let Some(kind) = text_kind(&name, &ext) {
+        return scan_text_evidence(path, report, kind, limits);
+    }
     match ext.as_str() {
         "json" => {}
         "yaml" | "yml" => {
@@ -269,6 +284,7 @@ fn scan_file(path: &Path, limits: &Limits) -> Outcome {
             Outcome {
                 report,
                 advisories: doc.advisories,
+                claims: Vec::new(),
             }
         }
         Err(AdvisoryError::UnknownFormat { found }) => {
@@ -278,12 +294,203 @@ fn scan_file(path: &Path, limits: &Limits) -> Outcome {
     }
 }
 
+/// Non-JSON evidence kinds told by file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextKind {
+    Package,
+    Patch,
+    DebianChangelog,
+    RpmChangelog,
+}
+
+fn text_kind(name: &str, ext: &str) -> Option<TextKind> {
+    if package::kind_of(name).is_some_and(|k| k != "opaque") {
+        return Some(TextKind::Package);
+    }
+    match ext {
+        "patch" | "diff" | "debdiff" => Some(TextKind::Patch),
+        "spec" => Some(TextKind::RpmChangelog),
+        _ if name.starts_with("changelog") || name.contains(".changelog") => {
+            Some(TextKind::DebianChangelog)
+        }
+        _ => None,
+    }
+}
+
+/// The purl key of a Debian-format changelog's package: `ubuntu` when `version` (the newest
+/// entry's or the package's) says so, so merged older entries stay with the package.
+fn deb_key(name: &str, version: &str) -> String {
+    let ns = if version.contains("ubuntu") {
+        "ubuntu"
+    } else {
+        "debian"
+    };
+    format!("pkg:deb/{ns}/{name}")
+}
+
+/// Fix claims of changelog entries: ids an entry names as fixed, at the entry's version.
+fn entry_claims(
+    entries: &[ChangelogEntry],
+    key: impl Fn(&ChangelogEntry) -> String,
+    out: &mut Vec<(String, Option<String>, BTreeSet<String>)>,
+) {
+    for e in entries {
+        let ids = e.fixed_ids();
+        if !ids.is_empty() {
+            out.push((key(e), Some(e.version.clone()), ids));
+        }
+    }
+}
+
+fn coded_error(code: &'static str, message: String, line: Option<usize>) -> FileError {
+    FileError {
+        code,
+        message,
+        field: None,
+        line,
+        column: None,
+    }
+}
+
+fn scan_text_evidence(
+    path: &Path,
+    mut report: FileReport,
+    kind: TextKind,
+    limits: &Limits,
+) -> Outcome {
+    let el = ELimits::default();
+    if report.size_bytes > el.max_input_bytes {
+        let message = format!(
+            "{} bytes exceeds the limit of {} bytes",
+            report.size_bytes, el.max_input_bytes
+        );
+        return failed(report, coded_error("evidence-too-large", message, None));
+    }
+    let _ = limits;
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return failed(report, io_error(&e)),
+    };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut claims = Vec::new();
+    match kind {
+        TextKind::DebianChangelog | TextKind::RpmChangelog => {
+            let parsed = if kind == TextKind::RpmChangelog {
+                let pkg = name.strip_suffix(".spec").unwrap_or(name);
+                changelog::parse_rpm(&bytes, Some(pkg), &el).map(|e| (e, Some(pkg.to_owned())))
+            } else {
+                changelog::parse_debian(&bytes, &el).map(|e| (e, None))
+            };
+            match parsed {
+                Ok((entries, rpm_name)) => {
+                    let newest = entries.first().map_or("", |e| e.version.as_str());
+                    report.kind = Some(
+                        if rpm_name.is_some() {
+                            "rpm-changelog"
+                        } else {
+                            "debian-changelog"
+                        }
+                        .to_owned(),
+                    );
+                    report.records = entries.len() as u64;
+                    entry_claims(
+                        &entries,
+                        |e| match &rpm_name {
+                            Some(n) => format!("pkg:rpm/{n}"),
+                            None => deb_key(e.package.as_deref().unwrap_or("unknown"), newest),
+                        },
+                        &mut claims,
+                    );
+                }
+                Err(e) => {
+                    report.kind = Some("changelog".to_owned());
+                    return failed(report, coded_error(e.code(), e.to_string(), e.line()));
+                }
+            }
+        }
+        TextKind::Patch => {
+            report.kind = Some("patch".to_owned());
+            match patch::parse_patch(&bytes, &el) {
+                Ok(p) => {
+                    report.records = 1;
+                    let ids = p.ids();
+                    if !ids.is_empty() {
+                        // A patch alone names no package version; list its ids under its file.
+                        claims.push((format!("patch:{name}"), None, ids));
+                    }
+                }
+                Err(e) => return failed(report, coded_error(e.code(), e.to_string(), e.line())),
+            }
+        }
+        TextKind::Package => match package::read_package(name, &bytes, &el) {
+            Ok(ev) => {
+                report.records = ev.records();
+                match &ev {
+                    PackageEvidence::Binary(b) => {
+                        report.kind = Some("deb".to_owned());
+                        for cl in &b.changelogs {
+                            entry_claims(
+                                &cl.entries,
+                                |e| {
+                                    deb_key(
+                                        e.package.as_deref().unwrap_or(&b.source.name),
+                                        &b.version,
+                                    )
+                                },
+                                &mut claims,
+                            );
+                        }
+                    }
+                    PackageEvidence::Dsc(_) => report.kind = Some("dsc".to_owned()),
+                    PackageEvidence::DebianTar(d) => {
+                        report.kind = Some("debian-tar".to_owned());
+                        entry_claims(
+                            &d.changelog,
+                            |e| deb_key(e.package.as_deref().unwrap_or(&d.source), &d.version),
+                            &mut claims,
+                        );
+                        let ids: BTreeSet<String> =
+                            d.patches.iter().flat_map(|p| p.patch.ids()).collect();
+                        if !ids.is_empty() {
+                            claims.push((
+                                deb_key(&d.source, &d.version),
+                                Some(d.version.clone()),
+                                ids,
+                            ));
+                        }
+                        if !d.patch_errors.is_empty() {
+                            report.reason = Some(
+                                d.patch_errors
+                                    .iter()
+                                    .map(|p| format!("{}: [{}] {}", p.path, p.code, p.message))
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Err(e) => {
+                report.kind = Some("package".to_owned());
+                return failed(report, coded_error(e.code(), e.to_string(), e.line()));
+            }
+        },
+    }
+    Outcome {
+        report,
+        advisories: Vec::new(),
+        claims,
+    }
+}
+
 fn skipped(mut report: FileReport, reason: &str) -> Outcome {
     report.status = "skipped";
     report.reason = Some(reason.to_owned());
     Outcome {
         report,
         advisories: Vec::new(),
+        claims: Vec::new(),
     }
 }
 
@@ -293,6 +500,7 @@ fn failed(mut report: FileReport, error: FileError) -> Outcome {
     Outcome {
         report,
         advisories: Vec::new(),
+        claims: Vec::new(),
     }
 }
 
@@ -358,6 +566,12 @@ fn build_report(outcomes: Vec<Outcome>) -> ScanReport {
                         .extend(ids.iter().cloned());
                 }
             }
+        }
+        for (package, version, ids) in o.claims {
+            packages
+                .entry((package, version, Status::Fixed))
+                .or_default()
+                .extend(ids);
         }
         files.push(o.report);
     }

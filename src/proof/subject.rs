@@ -62,12 +62,7 @@ pub struct Subject {
 /// Version scheme for a purl type (`deb` → dpkg, `rpm` → rpm, `apk` → apk, else semver).
 #[must_use]
 pub fn scheme_for(purl_type: &str) -> VersionScheme {
-    match purl_type {
-        "deb" => VersionScheme::Deb,
-        "rpm" => VersionScheme::Rpm,
-        "apk" => VersionScheme::Apk,
-        _ => VersionScheme::Semver,
-    }
+    crate::evidence::purl::ordering_scheme(purl_type)
 }
 
 /// Normalizes a release naming for comparison. Debian and Ubuntu releases become codenames
@@ -156,16 +151,12 @@ impl Subject {
         };
         let qualifier = |k: &str| parsed.qualifiers().get(k).map(|v| v.to_string());
         let mut source_packages = vec![key(parsed.name())];
-        // Syft/Grype write the source package as `upstream=` (optionally `name@version`); some
-        // tools use `source=`.
-        for q in ["upstream", "source", "srcname"] {
-            if let Some(v) = qualifier(q) {
-                let name = v.split(['@', ' ']).next().unwrap_or(&v).to_owned();
-                let k = key(&name);
-                if !name.is_empty() && !source_packages.contains(&k) {
-                    source_packages.push(k);
-                }
-            }
+        // Syft/Grype write the source package as `upstream=` (see `evidence::purl`).
+        if let Some(src) = crate::evidence::purl::Purl::parse(purl)
+            .ok()
+            .and_then(|p| p.source_package())
+        {
+            source_packages.push(key(&src.name));
         }
         let release = qualifier("distro").map(|d| normalize_release(&d));
         Ok(Self {

@@ -3,83 +3,9 @@
 //! `Red Hat:rhel_aus:8.6::appstream` or `crates.io` stands for. Unknown ecosystems are not an
 //! error: they keep their string and get [`VersionScheme::Other`].
 
-use std::fmt;
-
 use packageurl::PackageUrl;
-use serde::{Deserialize, Serialize};
 
-/// How versions of a package compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum VersionScheme {
-    /// dpkg ordering (Debian, Ubuntu).
-    Deb,
-    /// rpmvercmp / EVR ordering (Red Hat, Rocky, AlmaLinux, SUSE, openSUSE, Mageia, …).
-    Rpm,
-    /// apk-tools ordering (Alpine, Wolfi, Chainguard).
-    Apk,
-    /// Semantic versioning (npm, crates.io, Go, Hex, Pub, …).
-    Semver,
-    /// PEP 440 (PyPI).
-    Pep440,
-    /// Maven ordering.
-    Maven,
-    /// NuGet ordering.
-    Nuget,
-    /// RubyGems ordering.
-    Gem,
-    /// Composer ordering (Packagist).
-    Composer,
-    /// Commits, not versions.
-    Git,
-    /// Unknown; compare only for equality.
-    Other,
-}
-
-impl VersionScheme {
-    /// The kebab-case name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Deb => "deb",
-            Self::Rpm => "rpm",
-            Self::Apk => "apk",
-            Self::Semver => "semver",
-            Self::Pep440 => "pep440",
-            Self::Maven => "maven",
-            Self::Nuget => "nuget",
-            Self::Gem => "gem",
-            Self::Composer => "composer",
-            Self::Git => "git",
-            Self::Other => "other",
-        }
-    }
-
-    /// The scheme for a purl type (`deb` → dpkg, `rpm` → rpm, …).
-    #[must_use]
-    pub fn for_purl_type(ty: &str) -> Self {
-        match ty {
-            "deb" => Self::Deb,
-            "rpm" => Self::Rpm,
-            "apk" | "alpm" => Self::Apk,
-            "npm" | "cargo" | "golang" | "hex" | "pub" | "swift" | "cocoapods" => Self::Semver,
-            "pypi" => Self::Pep440,
-            "maven" => Self::Maven,
-            "nuget" => Self::Nuget,
-            "gem" => Self::Gem,
-            "composer" => Self::Composer,
-            "github" => Self::Git,
-            _ => Self::Other,
-        }
-    }
-}
-
-impl fmt::Display for VersionScheme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::evidence::version::VersionScheme;
 
 /// What an ecosystem string stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]

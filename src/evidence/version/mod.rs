@@ -18,31 +18,100 @@ use crate::{Coded, FailureClass};
 /// Longest version string accepted by any scheme, in bytes.
 pub const MAX_VERSION_BYTES: usize = 1024;
 
-/// A version ordering scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A version scheme: how versions of a package compare. One type for the whole crate: advisories
+/// record it per package, the proof engine orders versions with it. Only [`VersionScheme::ALL`]
+/// (deb, rpm, apk, semver) have an ordering here; the others are recognised and named so that
+/// evidence keeps what its source said, and [`VersionScheme::compare`] refuses them with
+/// `version-scheme-unsupported`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum VersionScheme {
     /// Debian / Ubuntu: dpkg ordering.
     Deb,
     /// Red Hat, SUSE and rebuilds: rpm EVR ordering.
     Rpm,
-    /// Alpine: apk-tools ordering.
+    /// Alpine, Wolfi, Chainguard: apk-tools ordering.
     Apk,
-    /// Semantic Versioning 2.0.0 precedence.
+    /// Semantic Versioning 2.0.0 precedence (npm, crates.io, Go, Hex, Pub, …).
     Semver,
+    /// PEP 440 (PyPI); no ordering implemented.
+    Pep440,
+    /// Maven ordering; no ordering implemented.
+    Maven,
+    /// NuGet ordering; no ordering implemented.
+    Nuget,
+    /// RubyGems ordering; no ordering implemented.
+    Gem,
+    /// Composer ordering (Packagist); no ordering implemented.
+    Composer,
+    /// Commits, not versions.
+    Git,
+    /// Unknown; compare only for equality.
+    Other,
 }
 
 impl VersionScheme {
-    /// Every scheme, in a fixed order.
+    /// Every scheme with an ordering, in a fixed order.
     pub const ALL: [VersionScheme; 4] = [Self::Deb, Self::Rpm, Self::Apk, Self::Semver];
 
-    /// The scheme's name as used on the command line (`deb`, `rpm`, `apk`, `semver`).
+    /// Every scheme, ordered or not.
+    pub const NAMED: [VersionScheme; 11] = [
+        Self::Deb,
+        Self::Rpm,
+        Self::Apk,
+        Self::Semver,
+        Self::Pep440,
+        Self::Maven,
+        Self::Nuget,
+        Self::Gem,
+        Self::Composer,
+        Self::Git,
+        Self::Other,
+    ];
+
+    /// The scheme's kebab-case name (`deb`, `rpm`, `apk`, `semver`, `pep440`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Deb => "deb",
             Self::Rpm => "rpm",
             Self::Apk => "apk",
             Self::Semver => "semver",
+            Self::Pep440 => "pep440",
+            Self::Maven => "maven",
+            Self::Nuget => "nuget",
+            Self::Gem => "gem",
+            Self::Composer => "composer",
+            Self::Git => "git",
+            Self::Other => "other",
+        }
+    }
+
+    /// Whether [`VersionScheme::compare`] orders versions of this scheme.
+    pub fn is_ordered(self) -> bool {
+        Self::ALL.contains(&self)
+    }
+
+    /// The scheme for a purl type (`deb` → dpkg, `rpm` → rpm, `apk`/`alpm` → apk, `npm`,
+    /// `cargo`, `golang`, … → semver, `pypi` → PEP 440, unknown types → [`VersionScheme::Other`]).
+    /// See [`crate::evidence::purl::ordering_scheme`] for the fallback used when an order is
+    /// needed.
+    #[must_use]
+    pub fn for_purl_type(ty: &str) -> Self {
+        match ty {
+            "deb" => Self::Deb,
+            "rpm" => Self::Rpm,
+            "apk" | "alpm" => Self::Apk,
+            "npm" | "cargo" | "golang" | "hex" | "pub" | "swift" | "cocoapods" => Self::Semver,
+            "pypi" => Self::Pep440,
+            "maven" => Self::Maven,
+            "nuget" => Self::Nuget,
+            "gem" => Self::Gem,
+            "composer" => Self::Composer,
+            "github" => Self::Git,
+            _ => Self::Other,
         }
     }
 
@@ -53,6 +122,7 @@ impl VersionScheme {
             Self::Rpm => rpm::compare(a, b),
             Self::Apk => apk::compare(a, b),
             Self::Semver => semver::compare(a, b),
+            _ => Err(VersionError::Unsupported { scheme: self }),
         }
     }
 
@@ -72,7 +142,7 @@ impl FromStr for VersionScheme {
     type Err = VersionError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
+        Self::NAMED
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| VersionError::UnknownScheme { name: s.to_owned() })
@@ -108,11 +178,17 @@ pub enum VersionError {
         /// The limit.
         max: usize,
     },
-    /// The scheme name is not one of `deb`, `rpm`, `apk`, `semver`.
+    /// The scheme name is not a known scheme.
     #[error("unknown version scheme {name:?}: expected deb, rpm, apk or semver")]
     UnknownScheme {
         /// The name given.
         name: String,
+    },
+    /// The scheme is known but has no ordering here.
+    #[error("{scheme} versions cannot be ordered: expected deb, rpm, apk or semver")]
+    Unsupported {
+        /// The scheme.
+        scheme: VersionScheme,
     },
 }
 
@@ -122,12 +198,13 @@ impl Coded for VersionError {
             Self::Invalid { .. } => "version-invalid",
             Self::TooLong { .. } => "version-too-long",
             Self::UnknownScheme { .. } => "version-scheme-unknown",
+            Self::Unsupported { .. } => "version-scheme-unsupported",
         }
     }
 
     fn class(&self) -> FailureClass {
         match self {
-            Self::UnknownScheme { .. } => FailureClass::CouldNotRun,
+            Self::UnknownScheme { .. } | Self::Unsupported { .. } => FailureClass::CouldNotRun,
             _ => FailureClass::Rejected,
         }
     }
@@ -219,6 +296,7 @@ mod properties {
                 "(0|[1-9][0-9]?)\\.(0|[1-9])\\.(0|[1-9])(-(alpha|beta|rc|[0-9])(\\.(0|[1-9]|x)){0,2})?(\\+b[0-9])?"
                     .boxed()
             }
+            _ => unreachable!("only ordered schemes have strategies"),
         }
     }
 
