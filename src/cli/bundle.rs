@@ -82,6 +82,8 @@ enum BundleCommand {
         /// The bundle.
         file: PathBuf,
     },
+    /// Make a signed delta bundle from snapshot --base to snapshot --target.
+    Diff(super::bundle_diff::DiffArgs),
     /// Verify a bundle and write its entries into a new directory.
     Extract {
         /// The bundle.
@@ -129,6 +131,8 @@ struct Summary<'a> {
     verified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     findings: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delta: Option<serde_json::Value>,
 }
 
 fn summary<'a>(
@@ -165,6 +169,7 @@ fn summary<'a>(
         signers,
         verified: None,
         findings: None,
+        delta: None,
     }
 }
 
@@ -343,9 +348,22 @@ impl BundleArgs {
                     signers,
                 );
                 s.verified = Some(false);
+                let index = match manifest.kind {
+                    airlock::bundle_format::BundleKind::Delta => {
+                        Some(super::bundle_diff::inspect_index(file)?)
+                    }
+                    _ => None,
+                };
+                s.delta = index.as_ref().map(super::bundle_diff::index_json);
                 print_summary(out, &s);
+                if let (Some(index), false) = (&index, out.json) {
+                    for line in super::bundle_diff::index_lines(index) {
+                        out.line(line);
+                    }
+                }
                 Ok(())
             }
+            BundleCommand::Diff(args) => args.run(out),
             BundleCommand::Extract {
                 file,
                 trust_root,

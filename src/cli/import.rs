@@ -145,6 +145,17 @@ impl ImportArgs {
         let manifest = reader
             .load_manifest()
             .map_err(|e| fail(&read_failure(file, &e)))?;
+        if manifest.kind == bundle_format::BundleKind::Delta {
+            // Snapshot deltas reconstruct and import their target (`cli::delta_import`).
+            let ctx = super::delta_import::DeltaContext {
+                file,
+                dir,
+                trust_root,
+                now,
+                allow_downgrade: self.allow_downgrade,
+            };
+            return super::delta_import::import_delta(&ctx, &mut reader, store, out);
+        }
         let time = |field: &str, text: &str| {
             airlock::time::parse_instant(text).map_err(|e| {
                 Failure::rejected(
