@@ -359,7 +359,8 @@ fn make_payloads(
     threads: u32,
 ) -> Result<Vec<Vec<u8>>, DiffError> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: std::sync::Mutex<Vec<Option<Result<Vec<u8>, DiffError>>>> =
+    type Slot = Option<Result<Vec<u8>, DiffError>>;
+    let results: std::sync::Mutex<Vec<Slot>> =
         std::sync::Mutex::new((0..jobs.len()).map(|_| None).collect());
     let work = || {
         loop {
