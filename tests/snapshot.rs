@@ -549,3 +549,14 @@ fn tampered_deltas_are_refused() {
     // The genuine delta still applies.
     m.env.import(&[&m.file("d12.airlock")], &[], 0);
 }
+
+#[test]
+fn gc_keeps_what_the_next_delta_needs() {
+    let m = Months::new();
+    m.env.import(&[&m.file("m1.airlock")], &[], 0);
+    // blobs/SOURCES.md and the tlog note yield no index rows; gc must still keep them.
+    expect_code(m.env.path(), &["store", "gc", "--store", &m.env.store()], 0);
+    m.env.import(&[&m.file("d12.airlock")], &[], 0);
+    assert_eq!(m.env.digest(), m.digest_of("full", &["m2.airlock"]));
+    m.env.check();
+}

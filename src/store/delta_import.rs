@@ -386,3 +386,42 @@ impl Iterator for Reconstruct<'_> {
         Some(r)
     }
 }
+
+/// The SHA-256 of every entry of every channel head's snapshot, read from the manifests the
+/// store kept. `store gc` keeps these raw values even when no row refers to them (blobs, tiles,
+/// packages), so the next delta can always be rebuilt from the current snapshot.
+///
+/// # Errors
+/// A database error, or a head whose stored manifest is unreadable.
+pub(crate) fn head_entry_digests(
+    wtx: &redb::WriteTransaction,
+) -> Result<Vec<[u8; 32]>, StoreError> {
+    use redb::ReadableTable as _;
+    let e = |x: &dyn std::fmt::Display| StoreError::Corrupt {
+        table: "channel_heads",
+        message: x.to_string(),
+    };
+    let heads = wtx.open_table(tables::CHANNEL_HEADS).map_err(|x| e(&x))?;
+    let bundles = wtx.open_table(tables::BUNDLES).map_err(|x| e(&x))?;
+    let raw = wtx.open_table(tables::RAW).map_err(|x| e(&x))?;
+    let mut out = Vec::new();
+    for item in heads.iter().map_err(|x| e(&x))? {
+        let (_, v) = item.map_err(|x| e(&x))?;
+        let head: ChannelHead = serde_json::from_slice(v.value()).map_err(|x| e(&x))?;
+        let id: Digest = head.bundle.parse().map_err(|x| e(&x))?;
+        let Some(record) = bundles.get(id.as_bytes().as_slice()).map_err(|x| e(&x))? else {
+            continue;
+        };
+        let record: BundleRecord = serde_json::from_slice(record.value()).map_err(|x| e(&x))?;
+        let mut sha = [0u8; 32];
+        hex::decode_to_slice(&record.envelope_sha256, &mut sha).map_err(|x| e(&x))?;
+        let Some(envelope) = raw.get(&sha).map_err(|x| e(&x))? else {
+            continue;
+        };
+        let envelope = Envelope::from_json(envelope.value()).map_err(|x| e(&x))?;
+        let manifest =
+            Manifest::from_payload(&envelope.payload, &Limits::default()).map_err(|x| e(&x))?;
+        out.extend(manifest.entries.iter().map(|en| *en.sha256.as_bytes()));
+    }
+    Ok(out)
+}
