@@ -17,8 +17,12 @@ RUNS=${RUNS:-3}
 WORK=${WORK:-$(mktemp -d /tmp/airlock-bench-snapshot.XXXXXX)}
 trap 'rm -rf "$WORK"' EXIT
 
-cargo build --release --locked --quiet --bin airlock
-BIN=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys;print(json.load(sys.stdin)["target_directory"])')/release/airlock
+# AIRLOCK_BIN=path skips the release build (only for trying the script out; figures need release).
+BIN=${AIRLOCK_BIN:-}
+if [ -z "$BIN" ]; then
+  cargo build --release --locked --quiet --bin airlock
+  BIN=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys;print(json.load(sys.stdin)["target_directory"])')/release/airlock
+fi
 
 echo "== generating month 1 and month 2 ($ADVISORIES advisory records, $PER_FILE per file) in $WORK"
 python3 - "$WORK" "$ADVISORIES" "$PER_FILE" <<'PY'
