@@ -59,3 +59,28 @@ step "operator: OpenVEX for a small findings file, each statement carrying its p
 printf 'id,purl\nCVE-2024-7264,pkg:deb/debian/curl@7.88.1-10%%2Bdeb12u8?distro=debian-12\nCVE-2024-7264,pkg:deb/debian/curl@7.88.1-10%%2Bdeb12u6?distro=debian-12\n' > "$WORK/findings.csv"
 al vex --findings "$WORK/findings.csv" --store "$STORE" --out "$WORK/findings.vex.json"
 grep -E '"status"' "$WORK/findings.vex.json"
+
+step "vendor: month 1 snapshot, month 2 snapshot, and the small signed delta between them"
+rm -rf "$WORK/month1" "$WORK/month2"
+cp -r fixtures/proof-evidence "$WORK/month1"
+cp -r fixtures/proof-evidence "$WORK/month2"
+sed 's/USN-6429-1/USN-9999-1/g' fixtures/proof-evidence/advisories/osv/USN-6429-1.json > "$WORK/month2/advisories/osv/USN-9999-1.json"
+{ printf 'curl (7.88.1-10+deb12u9) bookworm-security; urgency=medium\n\n  * Quickstart month 2 entry.\n\n -- Quickstart <qs@example.org>  Tue, 01 Dec 2026 00:00:00 +0000\n\n'
+  cat fixtures/proof-evidence/changelogs/curl/changelog.Debian; } > "$WORK/month2/changelogs/curl/changelog.Debian"
+al -q bundle create --evidence "$WORK/month1" --key "$WORK/vendor.key" --publisher example.org \
+  --channel monthly --sequence 1 --created "$AT" --expires 90d --out "$WORK/month1.airlock"
+al -q bundle create --evidence "$WORK/month2" --key "$WORK/vendor.key" --publisher example.org \
+  --channel monthly --sequence 2 --created "$AT" --expires 90d --out "$WORK/month2.airlock"
+al bundle diff --base "$WORK/month1.airlock" --target "$WORK/month2.airlock" --key "$WORK/vendor.key" \
+  --created "$AT" --expires 90d --out "$WORK/month1-2.delta.airlock"
+al bundle inspect "$WORK/month1-2.delta.airlock"
+
+step "operator: import month 1 and the delta into a fresh store; it equals importing month 2 whole; prove"
+rm -rf "$WORK/monthly-store" "$WORK/monthly-full"
+al import "$WORK/month1.airlock" "$WORK/month1-2.delta.airlock" --store "$WORK/monthly-store" --trust-root "$WORK/trust.json" --at "$AT"
+al -q import "$WORK/month2.airlock" --store "$WORK/monthly-full" --trust-root "$WORK/trust.json" --at "$AT"
+test "$("$AIRLOCK" store digest --store "$WORK/monthly-store")" = "$("$AIRLOCK" store digest --store "$WORK/monthly-full")"
+al store check --store "$WORK/monthly-store"
+al proof --cve CVE-2024-7264 --purl 'pkg:deb/debian/curl@7.88.1-10%2Bdeb12u8?distro=debian-12' --store "$WORK/monthly-store" \
+  --sign "$WORK/vendor.key" --out "$WORK/curl-monthly.proof.dsse"
+al proof verify "$WORK/curl-monthly.proof.dsse" --trust-root "$WORK/trust.json" --store "$WORK/monthly-store" --at "$AT"

@@ -622,8 +622,25 @@ fn n_after_n_minus_1_equals_n_alone() {
         },
         &evidence(1, 9),
     );
-    let out = a.import(&[&delta], &["--json"], 0);
-    assert!(out.contains(&base.to_string()), "{out}");
+    // A delta must be a snapshot delta (`spec/bundle-format.md` §12, tests/snapshot.rs); plain
+    // evidence under kind `delta` is refused and changes nothing.
+    let before = a.digest();
+    let out = run_in(
+        a.path(),
+        &[
+            "import",
+            &delta.display().to_string(),
+            "--store",
+            &a.store(),
+            "--trust-root",
+            "trust.json",
+            "--at",
+            "2026-06-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[delta-layout-invalid]"));
+    assert_eq!(a.digest(), before);
     a.check();
 }
 

@@ -9,6 +9,7 @@ mod import;
 mod key;
 mod proof;
 mod sigstore;
+mod snapshot;
 mod store;
 mod tlog;
 mod trust;

@@ -17,6 +17,7 @@
 //! Must not depend on the command line or the output module.
 
 pub mod create;
+pub mod diff;
 pub mod extract;
 pub mod layout;
 pub mod parts;

@@ -111,6 +111,12 @@ impl<R: Read> AuthenticatedBundle<R> {
         self.reader.envelope()
     }
 
+    /// The underlying reader, for code that walks an authenticated bundle's entries itself
+    /// (snapshot-delta import). Entries are still checked against the manifest as they stream.
+    pub fn reader_mut(&mut self) -> &mut BundleReader<R> {
+        &mut self.reader
+    }
+
     /// The next entry (see [`BundleReader::next_entry`]); `None` once the archive ended cleanly.
     ///
     /// # Errors

@@ -91,6 +91,8 @@ enum BundleCommand {
         /// The bundle.
         file: PathBuf,
     },
+    /// Make a signed delta bundle from snapshot --base to snapshot --target.
+    Diff(super::bundle_diff::DiffArgs),
     /// Verify a bundle and write its entries into a new directory.
     Extract {
         /// The bundle (or a split bundle's NAME.parts.json or NAME.part0001).
@@ -140,6 +142,7 @@ struct Summary<'a> {
     findings: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parts: Option<Vec<String>>,
+    delta: Option<serde_json::Value>,
 }
 
 fn summary<'a>(
@@ -177,6 +180,7 @@ fn summary<'a>(
         verified: None,
         findings: None,
         parts: None,
+        delta: None,
     }
 }
 
@@ -468,9 +472,22 @@ impl BundleArgs {
                     signers,
                 );
                 s.verified = Some(false);
+                let index = match manifest.kind {
+                    airlock::bundle_format::BundleKind::Delta => {
+                        Some(super::bundle_diff::inspect_index(file)?)
+                    }
+                    _ => None,
+                };
+                s.delta = index.as_ref().map(super::bundle_diff::index_json);
                 print_summary(out, &s);
+                if let (Some(index), false) = (&index, out.json) {
+                    for line in super::bundle_diff::index_lines(index) {
+                        out.line(line);
+                    }
+                }
                 Ok(())
             }
+            BundleCommand::Diff(args) => args.run(out),
             BundleCommand::Extract {
                 file,
                 trust_root,

@@ -153,6 +153,23 @@ impl ImportArgs {
             .map_err(|e| Failure::from_coded(file.display(), &e))?;
         let envelope = reader.envelope().to_json();
         let id = *reader.bundle_digest().as_bytes();
+        if reader.manifest().kind == bundle_format::BundleKind::Delta {
+            // Snapshot deltas reconstruct and import their target (`cli::delta_import`).
+            let ctx = super::delta_import::DeltaContext {
+                file,
+                dir,
+                trust_root,
+                now,
+                allow_downgrade: self.allow_downgrade,
+            };
+            let result =
+                super::delta_import::import_delta(&ctx, reader.reader_mut(), store, out);
+            drop(reader);
+            return result.map_err(|f| match input.explain() {
+                Some(p) => Failure::from_coded(file.display(), p),
+                None => f,
+            });
+        }
         let manifest = reader.manifest();
         let time = |field: &str, text: &str| {
             airlock::time::parse_instant(text).map_err(|e| {

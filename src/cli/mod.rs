@@ -2,8 +2,10 @@
 //! never sees clap. One module per noun; each `XxxArgs` has a `run`.
 
 pub mod bundle;
+pub mod bundle_diff;
 pub mod common;
 pub mod delta;
+pub mod delta_import;
 pub mod dsse;
 pub mod evidence;
 pub mod fingerprint;

@@ -547,6 +547,8 @@ impl Store {
             let c: Checkpoint = serde_json::from_slice(v.value()).map_err(|x| e(&x))?;
             add(&c.raw);
         }
+        // The current snapshots' entries stay, so deltas against them can be rebuilt.
+        referenced.extend(super::delta_import::head_entry_digests(&wtx)?);
         let mut report = GcReport::default();
         {
             let mut raw = wtx.open_table(tables::RAW).map_err(|x| e(&x))?;

@@ -9,6 +9,7 @@
 //! - [`maintenance`]: status, list, show, check, digest, gc
 
 mod db;
+mod delta_import;
 pub mod error;
 mod import;
 mod jcs;
@@ -21,6 +22,7 @@ pub mod tables;
 pub mod tlog;
 
 pub use db::{CACHE_BYTES, Store, resolve_dir};
+pub use delta_import::{DeltaPiece, SnapshotDelta};
 pub use error::{ImportError, StoreError};
 pub use import::{
     BundleHeader, Counts, ImportEvent, ImportOptions, ImportReport, MAX_ROWS_PER_ENTRY,
