@@ -13,7 +13,9 @@
 # one table. airlock's "delta" is delta.bin (the forward payload); "dir" adds the manifest and the
 # reverse payload that rollback uses, which the peers do not produce.
 # Installs xdelta3, bsdiff, zstd, hyperfine (apt) if missing.
-#   BENCH_RUNS (default 5) runs per measurement; AIRLOCK_DELTA_BENCH the work directory.
+#   BENCH_RUNS (default 5) runs per measurement; AIRLOCK_DELTA_BENCH the work directory;
+#   BENCH_PAIRS a glob of pair names; BENCH_APPEND=1 adds rows to the previous results table.
+# (-D on xdelta3 decode too: otherwise it gunzips a gzip source itself and fails on .crate.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -136,7 +138,7 @@ for name in "${PAIRS[@]}"; do
     -n zstd "zstd -q -f -19 --long=27 --patch-from=$base $target -o $O/z.zst" >/dev/null
   hyperfine -N --style none --warmup 1 --runs "$RUNS" --export-json "$O/apply.json" \
     -n airlock "$A delta apply --base $base --delta $O/airlock --out $O/t.airlock" \
-    -n xdelta3 "xdelta3 -d -f -s $base $O/x.xd3 $O/t.xdelta3" \
+    -n xdelta3 "xdelta3 -d -D -f -s $base $O/x.xd3 $O/t.xdelta3" \
     -n bsdiff "bspatch $base $O/t.bsdiff $O/b.bsdiff" \
     -n zstd "zstd -q -f -d --long=27 --patch-from=$base $O/z.zst -o $O/t.zstd" >/dev/null
   for t in airlock xdelta3 bsdiff zstd; do
