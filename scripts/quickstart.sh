@@ -84,3 +84,40 @@ al store check --store "$WORK/monthly-store"
 al proof --cve CVE-2024-7264 --purl 'pkg:deb/debian/curl@7.88.1-10%2Bdeb12u8?distro=debian-12' --store "$WORK/monthly-store" \
   --sign "$WORK/vendor.key" --out "$WORK/curl-monthly.proof.dsse"
 al proof verify "$WORK/curl-monthly.proof.dsse" --trust-root "$WORK/trust.json" --store "$WORK/monthly-store" --at "$AT"
+
+step "vendor: delta between two builds of a program (fixtures/delta), verify, apply"
+D="$WORK/hello.delta"
+rm -rf "$D" "$WORK/hello2.elf" "$WORK/hello-restored.elf" "$WORK/rollback-log.d"
+al delta create --base fixtures/delta/hello-unstripped.elf --target fixtures/delta/hello2-unstripped.elf --out "$D"
+# Unsigned: no provenance, so amber (exit 0) by the default policy; red would exit 1.
+al delta verify --base fixtures/delta/hello-unstripped.elf --delta "$D" --trust-root "$WORK/trust.json" --at "$AT"
+al delta apply --base fixtures/delta/hello-unstripped.elf --delta "$D" --out "$WORK/hello2.elf"
+cmp "$WORK/hello2.elf" fixtures/delta/hello2-unstripped.elf
+al delta report "$D" --html "$WORK/hello.delta.html"
+
+step "operator: rollback without a rollback attestation is refused (exit 1, nothing written)"
+if al delta rollback --current "$WORK/hello2.elf" --delta "$D" --trust-root "$WORK/trust.json" \
+  --at "$AT" --out "$WORK/hello-restored.elf"; then
+  echo "rollback without attestation was accepted" >&2
+  exit 1
+elif [ $? -ne 1 ] || [ -e "$WORK/hello-restored.elf" ]; then
+  echo "rollback refusal did not exit 1 cleanly" >&2
+  exit 1
+fi
+
+step "vendor: rollback attestation signed as rollback-signer, anchored in a local tlog"
+al -q key generate --algorithm ed25519 --out "$WORK/rollback-log" --force
+al tlog init --dir "$WORK/rollback-log.d" --origin quickstart.example/rollback-log --key "$WORK/rollback-log.key"
+al tlog append --dir "$WORK/rollback-log.d" "$D/delta-manifest.json"
+echo "+ airlock delta attest-rollback --delta $D --key $WORK/vendor.key --log-dir $WORK/rollback-log.d ..."
+LOG_VKEY=$("$AIRLOCK" --json delta attest-rollback --delta "$D" --key "$WORK/vendor.key" \
+  --log-dir "$WORK/rollback-log.d" --reason "quickstart: hello2 withdrawn" --out "$WORK/hello.rollback.json" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["log_vkey"])')
+al tlog prove --dir "$WORK/rollback-log.d" --index 1
+al trust add-log --trust-root "$WORK/trust.json" --origin quickstart.example/rollback-log --key "$LOG_VKEY"
+al trust sign --trust-root "$WORK/trust.json" --key "$WORK/root.key"
+
+step "operator: rollback with the attestation restores the earlier build exactly"
+al delta rollback --current "$WORK/hello2.elf" --delta "$D" --attestation "$WORK/hello.rollback.json" \
+  --trust-root "$WORK/trust.json" --at "$AT" --out "$WORK/hello-restored.elf"
+cmp "$WORK/hello-restored.elf" fixtures/delta/hello-unstripped.elf

@@ -846,3 +846,71 @@ fn missing_slsa_with_valid_vendor_signature_records_the_gap_and_scores_lower() {
         );
     }
 }
+
+/// RPM packages built here with Debian's rpmbuild (fixtures/delta/rpm/SOURCES.md): one pair per
+/// payload compressor. Members are compared inside the cpio payload, `Requires` feed the
+/// materials, and the recompression recipe is stated either way.
+#[test]
+fn rpm_payloads_are_diffed_member_by_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/delta/rpm");
+    for comp in ["gz", "xz", "zst"] {
+        let base = fs::read(fx.join(format!("airlock-hello-1.0-1.{comp}.rpm"))).unwrap();
+        let target = fs::read(fx.join(format!("airlock-hello-1.1-1.{comp}.rpm"))).unwrap();
+        let m = round_trip(dir.path(), &base, &target, &format!("rpm-{comp}"));
+        assert_eq!(m.artifact_type, "rpm");
+        let c = &m.container;
+        assert_eq!(c.kind, "rpm");
+        let changed: Vec<&str> = c.members.iter().map(|x| x.path.as_str()).collect();
+        assert_eq!(
+            changed,
+            [
+                "/usr/bin/hello",
+                "/usr/share/doc/airlock-hello/README",
+                "rpm:header",
+                "rpm:signature-header"
+            ],
+            "{comp}"
+        );
+        let hello = &c.members[0];
+        // The payload's /usr/bin/hello is exactly fixtures/delta/hello2-unstripped.elf.
+        assert_eq!(
+            hello.target_sha256.unwrap().hex(),
+            "c8c9a2a8dc02348b41e7a0385d2a7b1775da2f320e325c87dc7fef6e4294102c"
+        );
+        let added: Vec<&str> = m
+            .materials_delta
+            .added
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect();
+        assert_eq!(added, ["libfeature1"], "{comp}");
+        assert!(m.materials_delta.removed.is_empty());
+        let note = c.notes.join(" ");
+        if comp == "xz" {
+            assert!(
+                note.contains("recipe found: xz preset 6, check sha256"),
+                "{note}"
+            );
+        } else {
+            assert!(note.contains("no recompression recipe"), "{note}");
+        }
+    }
+}
+
+#[test]
+fn malformed_rpm_degrades_to_the_byte_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/delta/rpm");
+    let base = fs::read(fx.join("airlock-hello-1.0-1.gz.rpm")).unwrap();
+    let mut target = fs::read(fx.join("airlock-hello-1.1-1.gz.rpm")).unwrap();
+    // Break the signature header's magic: the lead still says rpm.
+    target[96] ^= 0xff;
+    let m = round_trip(dir.path(), &base, &target, "rpm-bad");
+    assert_eq!(m.artifact_type, "rpm");
+    assert!(
+        m.container.notes.iter().any(|n| n.contains("malformed")),
+        "{:?}",
+        m.container.notes
+    );
+}

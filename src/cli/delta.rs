@@ -103,12 +103,16 @@ enum DeltaCommand {
         /// Private key of the trust root's rollback-signer role (PEM).
         #[arg(long)]
         key: PathBuf,
-        /// Ed25519 private key (PKCS#8 PEM) that signs the log checkpoint.
-        #[arg(long)]
-        log_key: PathBuf,
-        /// The log's origin (as listed in the trust root).
-        #[arg(long)]
-        log_origin: String,
+        /// Ed25519 private key (PKCS#8 PEM) that signs a new one-entry log's checkpoint.
+        #[arg(long, required_unless_present = "log_dir", requires = "log_origin")]
+        log_key: Option<PathBuf>,
+        /// The one-entry log's origin (as listed in the trust root).
+        #[arg(long, requires = "log_key")]
+        log_origin: Option<String>,
+        /// Instead: a local log (`airlock tlog init`) to append the envelope to; a checkpoint is
+        /// signed for the new size and the inclusion proof is against it.
+        #[arg(long, value_name = "D", conflicts_with_all = ["log_key", "log_origin"])]
+        log_dir: Option<PathBuf>,
         /// Why the rollback is authorized.
         #[arg(long, default_value = "authorized rollback")]
         reason: String,
@@ -421,6 +425,7 @@ impl DeltaArgs {
                 key,
                 log_key,
                 log_origin,
+                log_dir,
                 reason,
                 out: dest,
             } => {
@@ -432,26 +437,49 @@ impl DeltaArgs {
                 .map_err(|e| coded(delta, &e))?;
                 let signer = airlock::crypto::PrivateKey::load(key)
                     .map_err(|e| Failure::from_coded(key.display(), &e))?;
-                let pem = std::fs::read_to_string(log_key)
-                    .map_err(|e| Failure::io(log_key.display(), &e))?;
-                let lk = {
-                    use ed25519_dalek::pkcs8::DecodePrivateKey as _;
-                    ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
-                        Failure::could_not_run(
-                            "key-invalid",
-                            format!("{}: not an Ed25519 PKCS#8 PEM key ({e})", log_key.display()),
-                        )
-                    })?
+                let (bytes, vkey, log_origin) = if let Some(dir) = log_dir {
+                    let mut log = airlock::tlog::log::LocalLog::open(dir)
+                        .map_err(|e| Failure::from_coded(dir.display(), &e))?;
+                    let (bytes, vkey) = rollback::create_rollback_attestation_in_log(
+                        &loaded.manifest,
+                        &manifest_bytes,
+                        &signer,
+                        &mut log,
+                        reason,
+                    )
+                    .map_err(|e| Failure::from_coded(dir.display(), &e))?;
+                    (bytes, vkey, log.origin().to_owned())
+                } else {
+                    let (Some(log_key), Some(origin)) = (log_key, log_origin) else {
+                        return Err(Failure::usage(
+                            "give --log-dir, or --log-key with --log-origin",
+                        ));
+                    };
+                    let pem = std::fs::read_to_string(log_key)
+                        .map_err(|e| Failure::io(log_key.display(), &e))?;
+                    let lk = {
+                        use ed25519_dalek::pkcs8::DecodePrivateKey as _;
+                        ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+                            Failure::could_not_run(
+                                "key-invalid",
+                                format!(
+                                    "{}: not an Ed25519 PKCS#8 PEM key ({e})",
+                                    log_key.display()
+                                ),
+                            )
+                        })?
+                    };
+                    let (bytes, vkey) = rollback::create_rollback_attestation(
+                        &loaded.manifest,
+                        &manifest_bytes,
+                        &signer,
+                        lk,
+                        origin,
+                        reason,
+                    )
+                    .map_err(|e| Failure::from_coded(delta.display(), &e))?;
+                    (bytes, vkey, origin.clone())
                 };
-                let (bytes, vkey) = rollback::create_rollback_attestation(
-                    &loaded.manifest,
-                    &manifest_bytes,
-                    &signer,
-                    lk,
-                    log_origin,
-                    reason,
-                )
-                .map_err(|e| Failure::from_coded(delta.display(), &e))?;
                 engine::write_atomic(dest, &bytes).map_err(|e| coded(dest, &e))?;
                 if out.json {
                     out.json(&serde_json::json!({"status": "written", "out": dest.display().to_string(), "log_origin": log_origin, "log_vkey": vkey}));

@@ -1,5 +1,6 @@
 //! What changed, in the artifact's own terms: the artifact type, per-section and function
-//! views of executables (through `object`; stripped binaries fall back to sections), archive
+//! views of executables (sections through `object`, functions from [`crate::binary`]; stripped
+//! binaries fall back to sections), archive
 //! members (zip / jar / wheel, tar, .deb, gzip, OCI image archives) and materials (CycloneDX,
 //! SPDX, SLSA `resolvedDependencies`, OCI layers, .deb `Depends`).
 //!
@@ -15,7 +16,7 @@ use bundle_format::delta::manifest::{
     MaterialsDelta, MemberDelta, SectionDelta,
 };
 use bundle_format::digest::Digest;
-use object::{Object, ObjectSection, ObjectSymbol};
+use object::{Object, ObjectSection};
 
 /// Most archive members looked at.
 pub const MAX_MEMBERS: usize = 100_000;
@@ -62,6 +63,8 @@ pub fn detect(data: &[u8]) -> String {
         } else {
             "zip"
         }
+    } else if super::rpm::is_rpm(data) {
+        "rpm"
     } else if data.starts_with(b"!<arch>\ndebian-binary") {
         "deb"
     } else if data.starts_with(b"!<arch>\n") {
@@ -151,6 +154,7 @@ pub fn analyze(base: &[u8], target: &[u8]) -> Analysis {
             );
         }
         "deb" => deb(base, target, &mut a),
+        "rpm" => rpm(base, target, &mut a),
         "cyclonedx" | "spdx" => {
             let (b, t) = (sbom_materials(base), sbom_materials(target));
             a.materials_delta = diff_materials(&b, &t);
@@ -192,16 +196,23 @@ fn executable(base: &[u8], target: &[u8], a: &mut Analysis) {
             }
         })
         .collect();
-    let (bfn, tfn) = (functions(&bf), functions(&tf));
+    let ((bfn, bun), (tfn, tun)) = (functions(base), functions(target));
     if bfn.is_empty() || tfn.is_empty() {
         let which = match (bfn.is_empty(), tfn.is_empty()) {
             (true, true) => "base and target have",
             (true, false) => "base has",
             _ => "target has",
         };
+        let unwind = if bun + tun > 0 {
+            format!(
+                " ({bun} / {tun} unnamed functions found from unwind tables, not matched by name)"
+            )
+        } else {
+            String::new()
+        };
         a.functions_changed = FunctionsChanged {
             available: false,
-            note: format!("{which} no function symbols (stripped?): per-section view only"),
+            note: format!("{which} no function symbols (stripped?): per-section view only{unwind}"),
             ..FunctionsChanged::default()
         };
         return;
@@ -264,38 +275,53 @@ struct Func {
     hash: Digest,
 }
 
-fn functions(f: &object::File<'_>) -> BTreeMap<String, Func> {
+/// Named functions of the first image in `data`, from the binary analysis
+/// ([`crate::binary::format`]: symbol tables, then dynamic symbols; functions found only in
+/// unwind tables have no stable name across builds and are left out). Returns the functions and
+/// how many unnamed ones were skipped.
+fn functions(data: &[u8]) -> (BTreeMap<String, Func>, usize) {
+    use crate::binary::{extract, format};
     let mut out = BTreeMap::new();
-    let syms: Vec<_> = f.symbols().chain(f.dynamic_symbols()).collect();
-    for s in syms {
-        if s.kind() != object::SymbolKind::Text || s.size() == 0 || !s.is_definition() {
+    let limits = format::Limits {
+        max_functions: MAX_MEMBERS,
+        ..format::Limits::default()
+    };
+    let Ok(images) = format::parse(data, &limits) else {
+        return (out, 0);
+    };
+    let Some(img) = images.first() else {
+        return (out, 0);
+    };
+    let Ok(list) = img.functions() else {
+        return (out, 0);
+    };
+    let sections: Vec<(&str, u64, u64)> = img
+        .code_sections()
+        .map(|(n, addr, d)| (n, addr, d.len() as u64))
+        .collect();
+    let mut unnamed = 0;
+    for f in &list.functions {
+        if extract::is_unnamed(&f.name) {
+            unnamed += 1;
             continue;
         }
-        let Ok(name) = s.name() else { continue };
-        if name.is_empty() || out.contains_key(name) || out.len() >= MAX_MEMBERS {
+        if out.contains_key(&f.name) {
             continue;
         }
-        let Some(idx) = s.section_index() else {
-            continue;
-        };
-        let Ok(sec) = f.section_by_index(idx) else {
-            continue;
-        };
-        let bytes = sec
-            .data_range(s.address(), s.size())
-            .ok()
-            .flatten()
-            .unwrap_or(&[]);
+        let section = sections
+            .iter()
+            .find(|(_, addr, len)| f.address >= *addr && f.address - addr < *len)
+            .map_or("", |s| s.0);
         out.insert(
-            name.to_owned(),
+            f.name.clone(),
             Func {
-                size: s.size(),
-                section: sec.name().unwrap_or("").to_owned(),
-                hash: Digest::sha256(bytes),
+                size: f.size,
+                section: section.to_owned(),
+                hash: Digest::sha256(img.function_bytes(f).unwrap_or(&[])),
             },
         );
     }
-    out
+    (out, unnamed)
 }
 
 type Members = BTreeMap<String, (Digest, u64)>;
@@ -499,6 +525,49 @@ fn deb(base: &[u8], target: &[u8], a: &mut Analysis) {
     };
     a.materials_delta = diff_materials(&deps(base), &deps(target));
     a.materials_delta.sources.push("deb-depends".into());
+}
+
+/// RPM: both headers and every payload file compared; `Requires` feed the materials; the
+/// payload's recompression recipe is searched for and stated either way.
+fn rpm(base: &[u8], target: &[u8], a: &mut Analysis) {
+    use super::rpm;
+    let (b, t) = (
+        rpm::parse(base, MAX_INNER_BYTES),
+        rpm::parse(target, MAX_INNER_BYTES),
+    );
+    members(
+        b.as_ref().map(|r| r.members.clone()),
+        t.as_ref().map(|r| r.members.clone()),
+        "rpm",
+        a,
+    );
+    let Some(tr) = &t else {
+        a.container
+            .notes
+            .push("rpm: the target's lead or headers are malformed; byte-level view only".into());
+        return;
+    };
+    if !tr.payload_read {
+        a.container.notes.push(format!(
+            "rpm {}: {} payload ({}) could not be decoded; headers compared only",
+            tr.nevr, tr.payload_format, tr.compressor
+        ));
+    }
+    let recipe = rpm::payload_streams(target, MAX_INNER_BYTES)
+        .and_then(|(z, inner, c)| rpm::recompression_recipe(&c, &inner, z));
+    a.container.notes.push(match recipe {
+        Some(r) => format!(
+            "rpm {}: cpio payload members compared after decompression; recompression recipe found: {r} reproduces the compressed payload byte for byte",
+            tr.nevr
+        ),
+        None => format!(
+            "rpm {}: cpio payload members compared after decompression; no recompression recipe reproduces the {} payload's exact bytes (other encoder build or settings), so the delta payload acts on the package bytes",
+            tr.nevr, tr.compressor
+        ),
+    });
+    let empty = Vec::new();
+    a.materials_delta = diff_materials(b.as_ref().map_or(&empty, |r| &r.requires), &tr.requires);
+    a.materials_delta.sources.push("rpm-requires".into());
 }
 
 fn deb_depends(control: &str) -> Vec<Material> {

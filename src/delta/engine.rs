@@ -284,17 +284,34 @@ pub fn create(
             opts.attestations.len()
         )));
     }
-    let (payload_bin, stream) = build_payload(base, target)?;
-    let (reverse_bin, _) = {
-        let rev = ops::diff(target, base);
-        let bin = payload::encode(target, base, &rev.ops, &rev.add).map_err(|source| {
-            DeltaError::Payload {
-                file: REVERSE_PAYLOAD_FILE,
-                source,
-            }
-        })?;
-        (bin, rev)
-    };
+    // The forward payload, the reverse payload (for rollback) and the analysis are independent:
+    // they run on three threads. Each is deterministic, so the result does not depend on it.
+    let (forward, reverse, (base_chunks, target_chunks, analysis)) = std::thread::scope(|s| {
+        let forward = s.spawn(|| build_payload(base, target));
+        let reverse = s.spawn(|| {
+            let rev = ops::diff(target, base);
+            payload::encode(target, base, &rev.ops, &rev.add).map_err(|source| {
+                DeltaError::Payload {
+                    file: REVERSE_PAYLOAD_FILE,
+                    source,
+                }
+            })
+        });
+        let rest = (
+            chunk::chunk(base),
+            chunk::chunk(target),
+            analyze::analyze(base, target),
+        );
+        (
+            forward.join().expect("payload worker does not panic"),
+            reverse
+                .join()
+                .expect("reverse payload worker does not panic"),
+            rest,
+        )
+    });
+    let (payload_bin, stream) = forward?;
+    let reverse_bin = reverse?;
     let header = payload::parse_header(&payload_bin, &Limits::default()).map_err(|source| {
         DeltaError::Payload {
             file: PAYLOAD_FILE,
@@ -310,8 +327,6 @@ pub fn create(
         header.add_compressed_bytes,
     );
 
-    let base_chunks = chunk::chunk(base);
-    let target_chunks = chunk::chunk(target);
     let base_ids: std::collections::BTreeSet<Digest> =
         base_chunks.iter().map(|c| c.sha256).collect();
     let leaves: Vec<merkle::Hash> = target_chunks
@@ -331,7 +346,6 @@ pub fn create(
     let indices: Vec<usize> = changed.iter().map(|c| c.index as usize).collect();
     let proof = merkle::multi_proof(&leaves, &indices);
 
-    let analysis = analyze::analyze(base, target);
     let mut atts = Vec::new();
     let mut files = Vec::new();
     let target_digests = digests(target);

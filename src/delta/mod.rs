@@ -13,9 +13,11 @@
 pub mod analyze;
 pub mod attest;
 pub mod engine;
+pub mod fuzz;
 pub mod ops;
 pub mod report;
 pub mod rollback;
+pub mod rpm;
 pub mod score;
 pub mod verify;
 

@@ -66,7 +66,9 @@ pub fn render(m: &DeltaManifest, gate: &Gate) -> String {
     let o = &m.ops_summary;
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>airlock delta report</title>\n<style>\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+<title>airlock delta report</title>\n<style>\
 body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}}\
 table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:left;font-size:.9em}}\
 code{{font-size:.85em;word-break:break-all}}.green{{background:#d4f7d4}}.amber{{background:#ffe9b3}}.red{{background:#ffc9c9}}\

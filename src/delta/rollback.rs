@@ -268,17 +268,7 @@ pub fn create_rollback_attestation(
     reason: &str,
 ) -> Result<(Vec<u8>, String), RollbackError> {
     let err = |e: &dyn std::fmt::Display| RollbackError::Create(e.to_string());
-    let st = statement_for(
-        m,
-        &bundle_format::Digest::sha256(manifest_bytes).hex(),
-        reason,
-    );
-    let payload = to_canonical_vec(&st).map_err(|e| err(&e))?;
-    let mut env = Envelope::new(INTOTO_PAYLOAD_TYPE, payload);
-    crate::crypto::sign_envelope(&mut env, key);
-    let env_value: serde_json::Value =
-        serde_json::from_slice(&env.to_json()).map_err(|e| err(&e))?;
-    let env_bytes = to_canonical_vec(&env_value).map_err(|e| err(&e))?;
+    let (env_value, env_bytes) = signed_envelope(m, manifest_bytes, key, reason)?;
     let leaf = merkle::leaf_hash(&env_bytes);
     let text = format!(
         "{origin}\n1\n{}\n",
@@ -299,4 +289,66 @@ pub fn create_rollback_attestation(
         },
     };
     Ok((to_canonical_vec(&att).map_err(|e| err(&e))?, vkey))
+}
+
+/// Signs the rollback statement for `m` and returns the envelope as a JSON value and as the
+/// RFC 8785 canonical bytes that are the log leaf.
+fn signed_envelope(
+    m: &DeltaManifest,
+    manifest_bytes: &[u8],
+    key: &crate::crypto::PrivateKey,
+    reason: &str,
+) -> Result<(serde_json::Value, Vec<u8>), RollbackError> {
+    let err = |e: &dyn std::fmt::Display| RollbackError::Create(e.to_string());
+    let st = statement_for(
+        m,
+        &bundle_format::Digest::sha256(manifest_bytes).hex(),
+        reason,
+    );
+    let payload = to_canonical_vec(&st).map_err(|e| err(&e))?;
+    let mut env = Envelope::new(INTOTO_PAYLOAD_TYPE, payload);
+    crate::crypto::sign_envelope(&mut env, key);
+    let env_value: serde_json::Value =
+        serde_json::from_slice(&env.to_json()).map_err(|e| err(&e))?;
+    let env_bytes = to_canonical_vec(&env_value).map_err(|e| err(&e))?;
+    Ok((env_value, env_bytes))
+}
+
+/// Like [`create_rollback_attestation`], but anchors the envelope in an existing local log
+/// (`airlock tlog init`): appends the canonical envelope as a new leaf, signs a checkpoint for
+/// the new size and ships the RFC 6962 inclusion proof against it. Returns the attestation and
+/// the log's verifier key.
+///
+/// # Errors
+/// [`RollbackError::Create`], also when the log cannot be appended to or proved from.
+pub fn create_rollback_attestation_in_log(
+    m: &DeltaManifest,
+    manifest_bytes: &[u8],
+    key: &crate::crypto::PrivateKey,
+    log: &mut crate::tlog::log::LocalLog,
+    reason: &str,
+) -> Result<(Vec<u8>, String), RollbackError> {
+    let err = |e: &dyn std::fmt::Display| RollbackError::Create(e.to_string());
+    let (env_value, env_bytes) = signed_envelope(m, manifest_bytes, key, reason)?;
+    let index = log
+        .append(&[crate::tlog::log::LeafInput::Data(env_bytes)])
+        .map_err(|e| err(&e))?;
+    let note_bytes = log.sign_checkpoint().map_err(|e| err(&e))?;
+    let size = log.size();
+    let (_, proof, _) = log.prove_inclusion(index, size).map_err(|e| err(&e))?;
+    let att = RollbackAttestation {
+        format: ROLLBACK_FORMAT.into(),
+        envelope: env_value,
+        log: LogAnchor {
+            origin: log.origin().to_owned(),
+            leaf_index: index,
+            tree_size: size,
+            inclusion_proof: proof.iter().map(hex::encode).collect(),
+            checkpoint: String::from_utf8(note_bytes).map_err(|e| err(&e))?,
+        },
+    };
+    Ok((
+        to_canonical_vec(&att).map_err(|e| err(&e))?,
+        log.vkey().to_owned(),
+    ))
 }
