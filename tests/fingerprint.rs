@@ -103,6 +103,39 @@ fn extract_elf_pe_macho_x86_64_and_arm64() {
 }
 
 #[test]
+fn extract_lists_section_tlsh_equal_to_py_tlsh() {
+    // py-tlsh over the section bytes, located by readelf/objdump/llvm-objdump (committed).
+    let expected = std::fs::read_to_string(fixture("binary/tlsh-sections.expected")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for rel in [
+        "elf-x86_64/md.cpython-311-x86_64-linux-gnu.so",
+        "pe-x86_64/md.cp311-win_amd64.pyd",
+        "macho-arm64/md.cpython-311-darwin.so",
+    ] {
+        let want: Vec<(&str, &str)> = expected
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f[2] == rel)
+            .map(|f| (f[4], f[0]))
+            .collect();
+        assert!(want.len() > 3, "{rel}");
+        let v = extract_json(dir.path(), &format!("binary/samples/{rel}"));
+        let got: Vec<(&str, &str)> = v["images"][0]["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap(),
+                    s["tlsh"].as_str().unwrap_or("TNULL"),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{rel}");
+    }
+}
+
+#[test]
 fn extract_selected_functions_and_missing_function() {
     let dir = tempfile::tempdir().unwrap();
     let path = fixture("binary/samples/elf-x86_64/md.cpython-311-x86_64-linux-gnu.so");

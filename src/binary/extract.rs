@@ -1,5 +1,6 @@
 //! Per-function fingerprints of a binary: for each function of each image, its TLSH digest
-//! (functions of at least 50 bytes with enough variation) and its instruction hash.
+//! (functions of at least 50 bytes with enough variation) and its instruction hash; and for
+//! each section with contents in the file, the TLSH digest of those bytes.
 //! Functions are processed in parallel (one disassembler per thread); results are sorted by
 //! address, so output does not depend on the thread count.
 
@@ -39,6 +40,22 @@ pub struct FunctionFingerprint {
     pub undecodable: usize,
 }
 
+/// One section's fingerprint: TLSH over exactly the section's bytes as stored in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionFingerprint {
+    /// Name (lossy UTF-8).
+    pub name: String,
+    /// Virtual address.
+    pub address: u64,
+    /// Offset of the bytes in the image (in a fat Mach-O: in its architecture's slice).
+    pub file_offset: u64,
+    /// Number of bytes hashed.
+    pub size: u64,
+    /// TLSH of the bytes, where one exists (≥ 50 bytes with enough variation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tlsh: Option<Tlsh>,
+}
+
 /// One image's fingerprints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageFingerprints {
@@ -63,8 +80,28 @@ pub struct ImageFingerprints {
     /// Why instruction hashes are missing, if they are.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disassembly_unavailable: Option<String>,
+    /// Sections with contents in the file, in section-table order.
+    pub sections: Vec<SectionFingerprint>,
     /// Functions, sorted by address.
     pub functions: Vec<FunctionFingerprint>,
+}
+
+/// TLSH of every section of `img` that has contents in the file.
+///
+/// # Errors
+/// [`BinaryError::Malformed`] when a section's range lies outside the file.
+pub fn fingerprint_sections(img: &Image<'_>) -> Result<Vec<SectionFingerprint>, BinaryError> {
+    Ok(img
+        .section_contents()?
+        .into_iter()
+        .map(|(name, address, file_offset, bytes)| SectionFingerprint {
+            name,
+            address,
+            file_offset,
+            size: bytes.len() as u64,
+            tlsh: Tlsh::of(bytes),
+        })
+        .collect())
 }
 
 /// Fingerprints every function of `img` (or only those named in `only`).
@@ -77,6 +114,7 @@ pub fn fingerprint_image(
     threads: usize,
 ) -> Result<ImageFingerprints, BinaryError> {
     let list = img.functions()?;
+    let sections = fingerprint_sections(img)?;
     let wanted: Vec<&format::Function> = list
         .functions
         .iter()
@@ -117,6 +155,7 @@ pub fn fingerprint_image(
         boundary_source: list.boundary_source,
         zero_length_skipped: list.zero_length_skipped,
         disassembly_unavailable: unavailable,
+        sections,
         functions,
     })
 }

@@ -782,6 +782,32 @@ impl<'data> Image<'data> {
             .unwrap_or_default()
     }
 
+    /// Every section whose contents lie in the file (ELF `SHT_NOBITS`, Mach-O zero-fill and
+    /// PE uninitialized data have none), in section-table order, as (name, address, offset
+    /// of its bytes in this image's data, bytes). A section whose range lies outside the file
+    /// is an error, not an empty section.
+    ///
+    /// # Errors
+    /// [`BinaryError::Malformed`] naming the section.
+    pub fn section_contents(&self) -> Result<Vec<(String, u64, u64, &'data [u8])>, BinaryError> {
+        let fname = format_name(self.info.format);
+        let mut out = Vec::new();
+        for s in self.file.sections() {
+            let Some((offset, _)) = s.file_range() else {
+                continue;
+            };
+            let name = String::from_utf8_lossy(s.name_bytes().unwrap_or(b"")).into_owned();
+            let bytes = s
+                .data()
+                .map_err(|e| malformed(fname, format!("section {name}: {e}")))?;
+            if bytes.is_empty() {
+                continue;
+            }
+            out.push((name, s.address(), offset, bytes));
+        }
+        Ok(out)
+    }
+
     /// The executable sections as (name, address, bytes).
     pub fn code_sections(&self) -> impl Iterator<Item = (&str, u64, &'data [u8])> {
         self.code
