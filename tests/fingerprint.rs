@@ -136,6 +136,28 @@ fn extract_lists_section_tlsh_equal_to_py_tlsh() {
 }
 
 #[test]
+fn armhf_thumb_functions_are_disassembled_in_thumb_mode() {
+    // Debian bookworm armhf libffi8 3.4.4-1: built as Thumb-2, so every function symbol's
+    // value has bit 0 set (e.g. ffi_prep_cif_var = 0x154d in `readelf -s`).
+    let dir = tempfile::tempdir().unwrap();
+    let v = extract_json(dir.path(), "binary/samples/elf-armhf/libffi.so.8.1.2");
+    let img = &v["images"][0];
+    assert_eq!(img["arch"], "arm");
+    assert_eq!(img["bits"], 32);
+    let fs = img["functions"].as_array().unwrap();
+    assert!(fs.len() >= 20, "{img:#}");
+    let f = fs.iter().find(|f| f["name"] == "ffi_prep_cif_var").unwrap();
+    assert_eq!(f["address"], 0x154c, "the Thumb bit is cleared from the address");
+    assert_eq!(f["size"], 116);
+    assert_eq!(f["thumb"], true);
+    // Decoded as Thumb almost everything is valid code (A32 decoding would not be).
+    let insns: u64 = fs.iter().map(|f| f["instructions"].as_u64().unwrap()).sum();
+    let bad: u64 = fs.iter().map(|f| f["undecodable"].as_u64().unwrap()).sum();
+    assert!(fs.iter().all(|f| f["thumb"] == true));
+    assert!(insns > 2000 && bad * 100 < insns, "{insns} instructions, {bad} undecodable");
+}
+
+#[test]
 fn extract_selected_functions_and_missing_function() {
     let dir = tempfile::tempdir().unwrap();
     let path = fixture("binary/samples/elf-x86_64/md.cpython-311-x86_64-linux-gnu.so");

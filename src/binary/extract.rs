@@ -28,6 +28,9 @@ pub struct FunctionFingerprint {
     pub size: u64,
     /// Where the boundaries came from.
     pub boundary_source: BoundarySource,
+    /// Disassembled in Thumb mode (32-bit ARM symbol with bit 0 set).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub thumb: bool,
     /// TLSH of the function's bytes, where one exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tlsh: Option<Tlsh>,
@@ -132,8 +135,14 @@ pub fn fingerprint_image(
             .map(|part| {
                 s.spawn(move || {
                     let dis = Disassembler::new(&img.info.arch, big_endian).ok();
+                    let thumb = (img.info.arch == Arch::Arm)
+                        .then(|| Disassembler::new_thumb(big_endian).ok())
+                        .flatten();
                     part.iter()
-                        .map(|f| fingerprint_function(img, f, dis.as_ref()))
+                        .map(|f| {
+                            let d = if f.thumb { thumb.as_ref() } else { dis.as_ref() };
+                            fingerprint_function(img, f, d)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -215,6 +224,7 @@ fn fingerprint_function(
         address: f.address,
         size: f.size,
         boundary_source: f.boundary_source,
+        thumb: f.thumb,
         tlsh,
         insn_hash: norm.as_ref().map(|n| n.hash.clone()),
         instructions: norm.as_ref().map_or(0, |n| n.instructions),

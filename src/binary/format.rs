@@ -300,6 +300,10 @@ pub struct Function {
     pub size: u64,
     /// Where the boundaries came from.
     pub boundary_source: BoundarySource,
+    /// 32-bit ARM code in Thumb mode: the ELF symbol's value had bit 0 set (ARM ELF ABI; the
+    /// address above has it cleared).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub thumb: bool,
 }
 
 /// An image's functions.
@@ -532,9 +536,18 @@ impl<'data> Image<'data> {
         let limits = &self.limits;
         let fname = format_name(self.info.format);
         let strip_underscore = self.info.format == Format::MachO;
+        // ARM ELF: a function symbol's bit 0 marks Thumb code; the code starts at value & !1.
+        let arm_elf = self.info.format == Format::Elf && self.info.arch == Arch::Arm;
+        let mut thumb_starts = std::collections::BTreeSet::new();
         // Named candidates: start -> (name, size, source, is_global).
         let mut named: BTreeMap<u64, (String, u64, BoundarySource, bool)> = BTreeMap::new();
         let mut add = |name: &str, addr: u64, size: u64, src: BoundarySource, global: bool| {
+            let addr = if arm_elf && addr & 1 == 1 {
+                thumb_starts.insert(addr & !1);
+                addr & !1
+            } else {
+                addr
+            };
             let name = if strip_underscore {
                 name.strip_prefix('_').unwrap_or(name)
             } else {
@@ -668,6 +681,7 @@ impl<'data> Image<'data> {
                     address: addr,
                     size,
                     boundary_source: *src,
+                    thumb: thumb_starts.contains(&addr),
                 },
                 &mut functions,
             )?;
@@ -687,6 +701,7 @@ impl<'data> Image<'data> {
                     address: r.start,
                     size,
                     boundary_source: unwind_source,
+                    thumb: false,
                 },
                 &mut functions,
             )?;
@@ -699,6 +714,7 @@ impl<'data> Image<'data> {
                         address: sec.address,
                         size: sec.data.len() as u64,
                         boundary_source: BoundarySource::Section,
+                        thumb: false,
                     },
                     &mut functions,
                 )?;
