@@ -147,14 +147,20 @@ fn armhf_thumb_functions_are_disassembled_in_thumb_mode() {
     let fs = img["functions"].as_array().unwrap();
     assert!(fs.len() >= 20, "{img:#}");
     let f = fs.iter().find(|f| f["name"] == "ffi_prep_cif_var").unwrap();
-    assert_eq!(f["address"], 0x154c, "the Thumb bit is cleared from the address");
+    assert_eq!(
+        f["address"], 0x154c,
+        "the Thumb bit is cleared from the address"
+    );
     assert_eq!(f["size"], 116);
     assert_eq!(f["thumb"], true);
     // Decoded as Thumb almost everything is valid code (A32 decoding would not be).
     let insns: u64 = fs.iter().map(|f| f["instructions"].as_u64().unwrap()).sum();
     let bad: u64 = fs.iter().map(|f| f["undecodable"].as_u64().unwrap()).sum();
     assert!(fs.iter().all(|f| f["thumb"] == true));
-    assert!(insns > 2000 && bad * 100 < insns, "{insns} instructions, {bad} undecodable");
+    assert!(
+        insns > 2000 && bad * 100 < insns,
+        "{insns} instructions, {bad} undecodable"
+    );
 }
 
 #[test]

@@ -140,7 +140,11 @@ pub fn fingerprint_image(
                         .flatten();
                     part.iter()
                         .map(|f| {
-                            let d = if f.thumb { thumb.as_ref() } else { dis.as_ref() };
+                            let d = if f.thumb {
+                                thumb.as_ref()
+                            } else {
+                                dis.as_ref()
+                            };
                             fingerprint_function(img, f, d)
                         })
                         .collect::<Vec<_>>()

@@ -395,6 +395,9 @@ pub fn parse<'data>(data: &'data [u8], limits: &Limits) -> Result<Vec<Image<'dat
         .collect()
 }
 
+/// A section with contents: (name, address, offset in the image's data, bytes).
+pub type SectionBytes<'data> = (String, u64, u64, &'data [u8]);
+
 /// Images of a file: (index in a fat file, bytes).
 type Slices<'data> = Vec<(Option<usize>, &'data [u8])>;
 
@@ -805,7 +808,7 @@ impl<'data> Image<'data> {
     ///
     /// # Errors
     /// [`BinaryError::Malformed`] naming the section.
-    pub fn section_contents(&self) -> Result<Vec<(String, u64, u64, &'data [u8])>, BinaryError> {
+    pub fn section_contents(&self) -> Result<Vec<SectionBytes<'data>>, BinaryError> {
         let fname = format_name(self.info.format);
         let mut out = Vec::new();
         for s in self.file.sections() {

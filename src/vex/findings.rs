@@ -285,7 +285,9 @@ mod tests {
             r#"{{"source":{{"type":"image","target":{{"repoDigests":["docker.io/library/Debian@sha256:{d}"]}}}},"matches":[{{"vulnerability":{{"id":"CVE-1"}},"artifact":{{"purl":"pkg:deb/debian/curl@1?distro=debian-12"}}}}]}}"#
         );
         assert_eq!(
-            read_findings(grype_image.as_bytes()).unwrap()[0].image.as_deref(),
+            read_findings(grype_image.as_bytes()).unwrap()[0]
+                .image
+                .as_deref(),
             Some(format!("pkg:oci/debian@sha256%3A{d}").as_str())
         );
         assert_eq!(oci_purl("debian@sha256:short"), None);
