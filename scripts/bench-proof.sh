@@ -24,4 +24,9 @@ echo "single-proof latency (one worker, 10k proofs):"
 start=$(date +%s.%N)
 "$A" -q vex --findings "$W/findings.csv" --store "$W/store" --out "$W/all.vex.json"
 end=$(date +%s.%N)
-python3 -c "import sys; n=$N; t=$end-$start; print(f'batch: {n} findings in {t:.2f} s = {n/t:,.0f} findings/s (incl. writing {n} proof files)')"
+python3 - "$W/all.vex.json" "$end" "$start" <<'PY'
+import json, sys
+n = len(json.load(open(sys.argv[1]))["statements"])  # distinct findings after de-duplication
+t = float(sys.argv[2]) - float(sys.argv[3])
+print(f"batch: {n} findings in {t:.2f} s = {n/t:,.0f} findings/s (incl. writing {n} proof files)")
+PY

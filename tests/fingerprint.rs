@@ -103,6 +103,67 @@ fn extract_elf_pe_macho_x86_64_and_arm64() {
 }
 
 #[test]
+fn extract_lists_section_tlsh_equal_to_py_tlsh() {
+    // py-tlsh over the section bytes, located by readelf/objdump/llvm-objdump (committed).
+    let expected = std::fs::read_to_string(fixture("binary/tlsh-sections.expected")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for rel in [
+        "elf-x86_64/md.cpython-311-x86_64-linux-gnu.so",
+        "pe-x86_64/md.cp311-win_amd64.pyd",
+        "macho-arm64/md.cpython-311-darwin.so",
+    ] {
+        let want: Vec<(&str, &str)> = expected
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f[2] == rel)
+            .map(|f| (f[4], f[0]))
+            .collect();
+        assert!(want.len() > 3, "{rel}");
+        let v = extract_json(dir.path(), &format!("binary/samples/{rel}"));
+        let got: Vec<(&str, &str)> = v["images"][0]["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap(),
+                    s["tlsh"].as_str().unwrap_or("TNULL"),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{rel}");
+    }
+}
+
+#[test]
+fn armhf_thumb_functions_are_disassembled_in_thumb_mode() {
+    // Debian bookworm armhf libffi8 3.4.4-1: built as Thumb-2, so every function symbol's
+    // value has bit 0 set (e.g. ffi_prep_cif_var = 0x154d in `readelf -s`).
+    let dir = tempfile::tempdir().unwrap();
+    let v = extract_json(dir.path(), "binary/samples/elf-armhf/libffi.so.8.1.2");
+    let img = &v["images"][0];
+    assert_eq!(img["arch"], "arm");
+    assert_eq!(img["bits"], 32);
+    let fs = img["functions"].as_array().unwrap();
+    assert!(fs.len() >= 20, "{img:#}");
+    let f = fs.iter().find(|f| f["name"] == "ffi_prep_cif_var").unwrap();
+    assert_eq!(
+        f["address"], 0x154c,
+        "the Thumb bit is cleared from the address"
+    );
+    assert_eq!(f["size"], 116);
+    assert_eq!(f["thumb"], true);
+    // Decoded as Thumb almost everything is valid code (A32 decoding would not be).
+    let insns: u64 = fs.iter().map(|f| f["instructions"].as_u64().unwrap()).sum();
+    let bad: u64 = fs.iter().map(|f| f["undecodable"].as_u64().unwrap()).sum();
+    assert!(fs.iter().all(|f| f["thumb"] == true));
+    assert!(
+        insns > 2000 && bad * 100 < insns,
+        "{insns} instructions, {bad} undecodable"
+    );
+}
+
+#[test]
 fn extract_selected_functions_and_missing_function() {
     let dir = tempfile::tempdir().unwrap();
     let path = fixture("binary/samples/elf-x86_64/md.cpython-311-x86_64-linux-gnu.so");

@@ -115,6 +115,35 @@ fn imported_store(d: &Path) {
     );
 }
 
+/// Every schema violation of `doc` against the official OpenVEX 0.2.0 schema (formats checked).
+fn openvex_errors(doc: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(fixture("schemas/openvex/openvex_json_schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the OpenVEX schema compiles offline");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// The files of `dir` by name, with their bytes.
+fn files(dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 fn proof_json(d: &Path, cve: &str, purl: &str) -> Value {
     let out = expect_code(
         d,
@@ -353,8 +382,20 @@ fn vex_carries_proofs_and_is_reproducible() {
     );
     let a = std::fs::read(d.join("one/a.vex.json")).unwrap();
     assert_eq!(a, std::fs::read(d.join("two/a.vex.json")).unwrap());
+    // The proofs beside it are byte-identical too.
+    let proofs = files(&d.join("one/a.vex.json.proofs"));
+    assert_eq!(proofs, files(&d.join("two/a.vex.json.proofs")));
     let doc: Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(doc["@context"], "https://openvex.dev/ns/v0.2.0");
+    let errors = openvex_errors(&doc);
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+    // The validator is not vacuous: a statement without a status is refused.
+    let mut broken = doc.clone();
+    broken["statements"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("status");
+    assert!(!openvex_errors(&broken).is_empty());
     let statuses: Vec<&str> = doc["statements"]
         .as_array()
         .unwrap()
@@ -385,10 +426,54 @@ fn vex_carries_proofs_and_is_reproducible() {
         doc["statements"][0]["action_statement"].is_string(),
         "affected needs an action statement"
     );
-    assert_eq!(
-        std::fs::read_dir(d.join("one/a.vex.json.proofs"))
-            .unwrap()
-            .count(),
-        3
+    assert_eq!(proofs.len(), 3);
+}
+
+#[test]
+fn vex_products_are_the_scanners_purls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    imported_store(d);
+    // A Trivy image report (trimmed to the fields read): the package purl as Trivy writes it,
+    // the source package in SrcName, the image by repo digest.
+    let digest = "b".repeat(64);
+    let pkg = "pkg:deb/debian/libcurl4@7.88.1-10%2Bdeb12u8?arch=amd64&distro=debian-12.7";
+    std::fs::write(
+        d.join("trivy.json"),
+        format!(
+            r#"{{"SchemaVersion":2,"ArtifactName":"example/app:1","ArtifactType":"container_image",
+"Metadata":{{"RepoDigests":["example/app@sha256:{digest}"]}},
+"Results":[{{"Target":"example/app:1 (debian 12.7)","Vulnerabilities":[{{"VulnerabilityID":"CVE-2024-7264",
+"PkgName":"libcurl4","SrcName":"curl","PkgIdentifier":{{"PURL":"{pkg}"}}}}]}}]}}"#
+        ),
+    )
+    .unwrap();
+    let out = expect_code(
+        d,
+        &["vex", "--findings", "trivy.json", "--store", "store"],
+        0,
     );
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let errors = openvex_errors(&doc);
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+    let st = &doc["statements"][0];
+    // Proved through the source package (upstream=curl) …
+    assert_eq!(st["status"], "fixed", "{doc:#}");
+    // … while the VEX names the image and, as its subcomponent, Trivy's own purl unchanged.
+    let image = format!("pkg:oci/app@sha256%3A{digest}");
+    assert_eq!(st["products"][0]["@id"], image.as_str());
+    assert_eq!(st["products"][0]["identifiers"]["purl"], image.as_str());
+    assert_eq!(st["products"][0]["subcomponents"][0]["@id"], pkg);
+    assert_eq!(
+        st["products"][0]["subcomponents"][0]["identifiers"]["purl"],
+        pkg
+    );
+
+    // Without an image (CSV), the product is the package purl itself.
+    std::fs::write(d.join("f.csv"), format!("CVE-2024-7264,{pkg}\n")).unwrap();
+    let out = expect_code(d, &["vex", "--findings", "f.csv", "--store", "store"], 0);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert!(openvex_errors(&doc).is_empty());
+    assert_eq!(doc["statements"][0]["products"][0]["@id"], pkg);
+    assert!(doc["statements"][0]["products"][0]["subcomponents"].is_null());
 }

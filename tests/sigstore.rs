@@ -106,6 +106,40 @@ fn dsse_without_artifact_reports_subjects() {
 }
 
 #[test]
+fn at_refuses_bundles_verified_later_and_accepts_them_after() {
+    let dir = fixture("sigstore");
+    let verify = |at: &str| {
+        crate::common::run_in(
+            &dir,
+            &[
+                "--json",
+                "sigstore",
+                "verify",
+                "bundles/sigstore.js-2.0.0-provenance.sigstore.json",
+                "--trusted-root",
+                "../../trust-roots/sigstore-public-good-trusted_root.json",
+                "--at",
+                at,
+            ],
+        )
+    };
+    let out = verify("2099-01-01T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let logged = v["verified_times"][0].as_str().unwrap().to_owned();
+    // Exactly at the verified time is still fine; one second before it is not.
+    assert_eq!(verify(&logged).status.code(), Some(0), "{logged}");
+    let before: jiff::Timestamp = logged.parse().unwrap();
+    let before = (before - jiff::SignedDuration::from_secs(1)).to_string();
+    let out = verify(&before);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "verified-time-after-at", "{v}");
+    // A malformed time is a usage error.
+    assert_eq!(verify("yesterday").status.code(), Some(2));
+}
+
+#[test]
 fn identity_regexp_must_match_the_whole_identity() {
     let dir = fixture("sigstore");
     let out = run_in(

@@ -41,6 +41,26 @@ if [ -d "$BIN_DIR/files" ]; then
 else
   echo "tlsh fetched: skipped ($BIN_DIR/files absent; run scripts/fetch-binaries.sh)"
 fi
+# Section-level digests: `fingerprint extract --json` sections against py-tlsh over the same
+# section bytes, located by readelf / objdump / llvm-objdump (fixtures/binary/tlsh-sections.expected,
+# from scripts/tlsh-sections-expected.py; fat Mach-O files are not in it).
+check_sections() { # check_sections ROOT EXPECTED_FILE
+  local root=$1 expected=$2 rel
+  for rel in $(awk '{print $3}' "$expected" | LC_ALL=C sort -u); do
+    "$AIRLOCK" --json fingerprint extract "$root/$rel" > "${TMPDIR:-/tmp}/tlsh-sec.json"
+    python3 - "$expected" "$rel" "${TMPDIR:-/tmp}/tlsh-sec.json" <<'PY' || fail=1
+import json, sys
+expected, rel, got = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
+want = [l.split()[0] for l in open(expected) if l.split()[2] == rel]
+ours = [s.get("tlsh", "TNULL") for s in got["images"][0]["sections"]]
+if ours != want:
+    print(f"tlsh sections: MISMATCH {rel}: ours {ours}, py-tlsh {want}", file=sys.stderr)
+    sys.exit(1)
+PY
+  done
+  echo "tlsh sections: $(wc -l < "$expected") sections of $(awk '{print $3}' "$expected" | sort -u | wc -l) files checked against py-tlsh"
+}
+check_sections fixtures/binary/samples fixtures/binary/tlsh-sections.expected
 if python3 -c 'import tlsh' 2>/dev/null; then
   find fixtures/binary/samples -type f | LC_ALL=C sort \
     | python3 scripts/tlsh-expected.py fixtures/binary/samples > "${TMPDIR:-/tmp}/tlsh-live.exp"

@@ -124,6 +124,26 @@ impl Disassembler {
         Ok(Self { cs, unit })
     }
 
+    /// A 32-bit ARM disassembler in Thumb mode (Thumb-2: 16- and 32-bit encodings), for
+    /// functions whose ELF symbol value has bit 0 set; undecodable units are 2 bytes.
+    ///
+    /// # Errors
+    /// [`DisasmError::Capstone`] when capstone fails.
+    pub fn new_thumb(big_endian: bool) -> Result<Self, DisasmError> {
+        let endian = if big_endian {
+            capstone::Endian::Big
+        } else {
+            capstone::Endian::Little
+        };
+        let cs = Capstone::new()
+            .arm()
+            .mode(arch::arm::ArchMode::Thumb)
+            .endian(endian)
+            .build()
+            .map_err(|e| DisasmError::Capstone(e.to_string()))?;
+        Ok(Self { cs, unit: 2 })
+    }
+
     /// Walks `code` (loaded at `address`) and calls `emit` with each normalized token.
     fn walk(
         &self,
@@ -264,6 +284,23 @@ mod tests {
             .unwrap();
         assert_eq!(n.instructions, 1);
         assert_eq!(n.undecodable, 2);
+    }
+
+    #[test]
+    fn thumb_mode_decodes_thumb2_code() {
+        // push {r4, lr}; mov r4, r0; bl <+4> (32-bit Thumb-2); pop {r4, pc}
+        let code = [0x10, 0xb5, 0x04, 0x46, 0x00, 0xf0, 0x00, 0xf8, 0x10, 0xbd];
+        let t = Disassembler::new_thumb(false).unwrap();
+        assert_eq!(
+            t.stream(&code, 0x1530).unwrap(),
+            "push L\nmov R,R\nbl I\npop L\n"
+        );
+        // The same bytes read as A32 are not that code.
+        let a = Disassembler::new(&Arch::Arm, false).unwrap();
+        assert_ne!(
+            a.normalize(&code, 0x1530).unwrap().hash,
+            t.normalize(&code, 0x1530).unwrap().hash
+        );
     }
 
     #[test]

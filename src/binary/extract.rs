@@ -1,5 +1,6 @@
 //! Per-function fingerprints of a binary: for each function of each image, its TLSH digest
-//! (functions of at least 50 bytes with enough variation) and its instruction hash.
+//! (functions of at least 50 bytes with enough variation) and its instruction hash; and for
+//! each section with contents in the file, the TLSH digest of those bytes.
 //! Functions are processed in parallel (one disassembler per thread); results are sorted by
 //! address, so output does not depend on the thread count.
 
@@ -27,6 +28,9 @@ pub struct FunctionFingerprint {
     pub size: u64,
     /// Where the boundaries came from.
     pub boundary_source: BoundarySource,
+    /// Disassembled in Thumb mode (32-bit ARM symbol with bit 0 set).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub thumb: bool,
     /// TLSH of the function's bytes, where one exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tlsh: Option<Tlsh>,
@@ -37,6 +41,22 @@ pub struct FunctionFingerprint {
     pub instructions: usize,
     /// Undecodable units.
     pub undecodable: usize,
+}
+
+/// One section's fingerprint: TLSH over exactly the section's bytes as stored in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionFingerprint {
+    /// Name (lossy UTF-8).
+    pub name: String,
+    /// Virtual address.
+    pub address: u64,
+    /// Offset of the bytes in the image (in a fat Mach-O: in its architecture's slice).
+    pub file_offset: u64,
+    /// Number of bytes hashed.
+    pub size: u64,
+    /// TLSH of the bytes, where one exists (≥ 50 bytes with enough variation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tlsh: Option<Tlsh>,
 }
 
 /// One image's fingerprints.
@@ -63,8 +83,28 @@ pub struct ImageFingerprints {
     /// Why instruction hashes are missing, if they are.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disassembly_unavailable: Option<String>,
+    /// Sections with contents in the file, in section-table order.
+    pub sections: Vec<SectionFingerprint>,
     /// Functions, sorted by address.
     pub functions: Vec<FunctionFingerprint>,
+}
+
+/// TLSH of every section of `img` that has contents in the file.
+///
+/// # Errors
+/// [`BinaryError::Malformed`] when a section's range lies outside the file.
+pub fn fingerprint_sections(img: &Image<'_>) -> Result<Vec<SectionFingerprint>, BinaryError> {
+    Ok(img
+        .section_contents()?
+        .into_iter()
+        .map(|(name, address, file_offset, bytes)| SectionFingerprint {
+            name,
+            address,
+            file_offset,
+            size: bytes.len() as u64,
+            tlsh: Tlsh::of(bytes),
+        })
+        .collect())
 }
 
 /// Fingerprints every function of `img` (or only those named in `only`).
@@ -77,6 +117,7 @@ pub fn fingerprint_image(
     threads: usize,
 ) -> Result<ImageFingerprints, BinaryError> {
     let list = img.functions()?;
+    let sections = fingerprint_sections(img)?;
     let wanted: Vec<&format::Function> = list
         .functions
         .iter()
@@ -94,8 +135,18 @@ pub fn fingerprint_image(
             .map(|part| {
                 s.spawn(move || {
                     let dis = Disassembler::new(&img.info.arch, big_endian).ok();
+                    let thumb = (img.info.arch == Arch::Arm)
+                        .then(|| Disassembler::new_thumb(big_endian).ok())
+                        .flatten();
                     part.iter()
-                        .map(|f| fingerprint_function(img, f, dis.as_ref()))
+                        .map(|f| {
+                            let d = if f.thumb {
+                                thumb.as_ref()
+                            } else {
+                                dis.as_ref()
+                            };
+                            fingerprint_function(img, f, d)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -117,6 +168,7 @@ pub fn fingerprint_image(
         boundary_source: list.boundary_source,
         zero_length_skipped: list.zero_length_skipped,
         disassembly_unavailable: unavailable,
+        sections,
         functions,
     })
 }
@@ -176,6 +228,7 @@ fn fingerprint_function(
         address: f.address,
         size: f.size,
         boundary_source: f.boundary_source,
+        thumb: f.thumb,
         tlsh,
         insn_hash: norm.as_ref().map(|n| n.hash.clone()),
         instructions: norm.as_ref().map_or(0, |n| n.instructions),

@@ -300,6 +300,10 @@ pub struct Function {
     pub size: u64,
     /// Where the boundaries came from.
     pub boundary_source: BoundarySource,
+    /// 32-bit ARM code in Thumb mode: the ELF symbol's value had bit 0 set (ARM ELF ABI; the
+    /// address above has it cleared).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub thumb: bool,
 }
 
 /// An image's functions.
@@ -390,6 +394,9 @@ pub fn parse<'data>(data: &'data [u8], limits: &Limits) -> Result<Vec<Image<'dat
         .map(|(idx, slice)| Image::parse(slice, idx, limits))
         .collect()
 }
+
+/// A section with contents: (name, address, offset in the image's data, bytes).
+pub type SectionBytes<'data> = (String, u64, u64, &'data [u8]);
 
 /// Images of a file: (index in a fat file, bytes).
 type Slices<'data> = Vec<(Option<usize>, &'data [u8])>;
@@ -532,9 +539,18 @@ impl<'data> Image<'data> {
         let limits = &self.limits;
         let fname = format_name(self.info.format);
         let strip_underscore = self.info.format == Format::MachO;
+        // ARM ELF: a function symbol's bit 0 marks Thumb code; the code starts at value & !1.
+        let arm_elf = self.info.format == Format::Elf && self.info.arch == Arch::Arm;
+        let mut thumb_starts = std::collections::BTreeSet::new();
         // Named candidates: start -> (name, size, source, is_global).
         let mut named: BTreeMap<u64, (String, u64, BoundarySource, bool)> = BTreeMap::new();
         let mut add = |name: &str, addr: u64, size: u64, src: BoundarySource, global: bool| {
+            let addr = if arm_elf && addr & 1 == 1 {
+                thumb_starts.insert(addr & !1);
+                addr & !1
+            } else {
+                addr
+            };
             let name = if strip_underscore {
                 name.strip_prefix('_').unwrap_or(name)
             } else {
@@ -668,6 +684,7 @@ impl<'data> Image<'data> {
                     address: addr,
                     size,
                     boundary_source: *src,
+                    thumb: thumb_starts.contains(&addr),
                 },
                 &mut functions,
             )?;
@@ -687,6 +704,7 @@ impl<'data> Image<'data> {
                     address: r.start,
                     size,
                     boundary_source: unwind_source,
+                    thumb: false,
                 },
                 &mut functions,
             )?;
@@ -699,6 +717,7 @@ impl<'data> Image<'data> {
                         address: sec.address,
                         size: sec.data.len() as u64,
                         boundary_source: BoundarySource::Section,
+                        thumb: false,
                     },
                     &mut functions,
                 )?;
@@ -780,6 +799,32 @@ impl<'data> Image<'data> {
         self.functions()
             .map(|l| l.zero_length_names)
             .unwrap_or_default()
+    }
+
+    /// Every section whose contents lie in the file (ELF `SHT_NOBITS`, Mach-O zero-fill and
+    /// PE uninitialized data have none), in section-table order, as (name, address, offset
+    /// of its bytes in this image's data, bytes). A section whose range lies outside the file
+    /// is an error, not an empty section.
+    ///
+    /// # Errors
+    /// [`BinaryError::Malformed`] naming the section.
+    pub fn section_contents(&self) -> Result<Vec<SectionBytes<'data>>, BinaryError> {
+        let fname = format_name(self.info.format);
+        let mut out = Vec::new();
+        for s in self.file.sections() {
+            let Some((offset, _)) = s.file_range() else {
+                continue;
+            };
+            let name = String::from_utf8_lossy(s.name_bytes().unwrap_or(b"")).into_owned();
+            let bytes = s
+                .data()
+                .map_err(|e| malformed(fname, format!("section {name}: {e}")))?;
+            if bytes.is_empty() {
+                continue;
+            }
+            out.push((name, s.address(), offset, bytes));
+        }
+        Ok(out)
     }
 
     /// The executable sections as (name, address, bytes).

@@ -28,7 +28,7 @@ pub struct FingerprintArgs {
 pub enum FingerprintCommand {
     /// Print the TLSH T1 digest of each file (`DIGEST  FILE`, `TNULL` where none exists).
     Tlsh(TlshArgs),
-    /// List a binary's functions with their TLSH digest and instruction hash.
+    /// List a binary's sections (TLSH) and functions (TLSH and instruction hash).
     Extract(ExtractArgs),
     /// Vendor side: write fingerprint records for the functions a fix changed.
     Cve(CveArgs),
@@ -169,6 +169,14 @@ impl ExtractArgs {
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default(),
             ));
+            // Sections only for a full listing (a --functions selection lists just those).
+            for sec in img.sections.iter().filter(|_| self.functions.is_empty()) {
+                let tlsh = sec.tlsh.map_or_else(|| TNULL.to_owned(), |t| t.to_string());
+                out.line(format!(
+                    "section {:016x} {:>8} {tlsh} {}",
+                    sec.address, sec.size, sec.name
+                ));
+            }
             for f in &img.functions {
                 let tlsh = f.tlsh.map_or_else(|| TNULL.to_owned(), |t| t.to_string());
                 let insn = f.insn_hash.as_deref().map_or("-", |h| &h[..16]);

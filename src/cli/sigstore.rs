@@ -48,6 +48,10 @@ struct VerifyArgs {
     /// Required OIDC issuer (the Fulcio issuer extension).
     #[arg(long, value_name = "URL")]
     issuer: Option<String>,
+    /// Verify as of this time (RFC 3339): refuse bundles whose verified (logged or
+    /// timestamped) time is later. Never used in place of a verified time.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
 }
 
 impl SigstoreArgs {
@@ -96,6 +100,9 @@ impl VerifyArgs {
         }
         if let Some(issuer) = &self.issuer {
             policy = policy.issuer(issuer.clone());
+        }
+        if let Some(at) = &self.at {
+            policy = policy.at(super::common::check_time(Some(at))?);
         }
         if let Some(path) = &self.key {
             let pem = std::fs::read_to_string(path).map_err(|e| Failure::io(path.display(), &e))?;

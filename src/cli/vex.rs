@@ -154,7 +154,8 @@ impl VexArgs {
                     };
                     statements.push(statement_for(
                         &finding.vulnerability,
-                        &finding.purl,
+                        &finding.product,
+                        finding.image.as_deref(),
                         proof,
                         &reference,
                     ));

@@ -90,6 +90,10 @@ pub enum SigstoreError {
     /// An RFC 3161 timestamp does not verify against the trusted TSAs.
     #[error("rfc 3161 timestamp: {0}")]
     TimestampInvalid(String),
+    /// A verified time (SET integrated time or RFC 3161 time) lies after the policy time
+    /// (`--at`): the bundle did not exist yet at that time.
+    #[error("verified time after the policy time: {0}")]
+    TimeAfterPolicy(String),
     /// No authenticated time (SET-verified integrated time or RFC 3161 timestamp) exists.
     #[error("no verified time: {0}")]
     NoVerifiedTime(String),
@@ -120,6 +124,7 @@ impl Coded for SigstoreError {
             Self::IntegratedTimeInvalid(_) => "integrated-time-invalid",
             Self::TimestampInvalid(_) => "timestamp-invalid",
             Self::NoVerifiedTime(_) => "no-verified-time",
+            Self::TimeAfterPolicy(_) => "verified-time-after-at",
         }
     }
 

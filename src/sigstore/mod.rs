@@ -149,6 +149,10 @@ pub struct Policy {
     /// The artifact the bundle must cover. Optional for DSSE bundles (the statement's subjects
     /// are reported instead); required for message-signature bundles.
     pub artifact: Option<ExpectedArtifact>,
+    /// The policy time ("verify as of"): every verified time must be at or before it, so a
+    /// bundle logged or timestamped later is refused (`verified-time-after-at`). It is never
+    /// used as a verified time itself: an unauthenticated time cannot stand in for a log or TSA.
+    pub at: Option<jiff::Timestamp>,
 }
 
 impl Policy {
@@ -165,6 +169,13 @@ impl Policy {
             "^(?:{re})$"
         ))?));
         Ok(self)
+    }
+
+    /// Verifies as of `at` (see [`Policy::at`]).
+    #[must_use]
+    pub fn at(mut self, at: jiff::Timestamp) -> Self {
+        self.at = Some(at);
+        self
     }
 
     /// Requires this OIDC issuer.
@@ -422,6 +433,20 @@ pub fn verify_bundle(
                 expected: format!("identity matching /{}/", re.as_str()),
                 found: found.unwrap_or_else(|| "no identity".into()),
             });
+        }
+    }
+
+    if let Some(at) = policy.at {
+        // The crates' times are another jiff major version: compare as nanoseconds.
+        let limit = at.as_nanosecond();
+        if let Some(late) = result
+            .verified_timestamps()
+            .iter()
+            .find(|t| t.as_nanosecond() > limit)
+        {
+            return Err(SigstoreError::TimeAfterPolicy(format!(
+                "the bundle's verified time {late} is after --at {at}"
+            )));
         }
     }
 

@@ -20,8 +20,32 @@ pub const MAX_FINDINGS_BYTES: usize = 512 * 1024 * 1024;
 pub struct Finding {
     /// Vulnerability id as the scanner wrote it.
     pub vulnerability: String,
-    /// Package URL with version.
+    /// Package URL with version the engine proves against: the scanner's purl, with an
+    /// `upstream=<source package>` qualifier added when the scanner named the source package
+    /// elsewhere in the report.
     pub purl: String,
+    /// The package's purl exactly as the scanner wrote it: the VEX product (or subcomponent)
+    /// has to match the scanner's own identifier, so nothing is added to it.
+    pub product: String,
+    /// The scanned container image as `pkg:oci/NAME@sha256%3AHEX`, when the report names an
+    /// image by digest (Trivy `Metadata.RepoDigests`, Grype `source.target.repoDigests`).
+    pub image: Option<String>,
+}
+
+/// `pkg:oci/NAME@sha256%3AHEX` from a repo digest such as `docker.io/library/debian@sha256:…`
+/// (the purl spec's `oci` type: the name is the last path segment, the version the digest).
+fn oci_purl(repo_digest: &str) -> Option<String> {
+    let (repo, digest) = repo_digest.split_once('@')?;
+    let hex = digest.strip_prefix("sha256:")?;
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let name = repo.rsplit('/').next()?.to_ascii_lowercase();
+    (!name.is_empty()).then(|| format!("pkg:oci/{name}@sha256%3A{}", hex.to_ascii_lowercase()))
+}
+
+fn first_str(v: &Value) -> Option<&str> {
+    v.as_array().and_then(|a| a.first()).and_then(Value::as_str)
 }
 
 /// Why a findings file could not be read.
@@ -75,6 +99,7 @@ fn with_upstream(purl: &str, src: Option<&str>) -> String {
 }
 
 fn trivy(doc: &Value) -> Result<Vec<Finding>, FindingsError> {
+    let image = first_str(&doc["Metadata"]["RepoDigests"]).and_then(oci_purl);
     let mut out = Vec::new();
     for (r, result) in doc["Results"].as_array().into_iter().flatten().enumerate() {
         for (i, v) in result["Vulnerabilities"]
@@ -97,6 +122,8 @@ fn trivy(doc: &Value) -> Result<Vec<Finding>, FindingsError> {
             out.push(Finding {
                 vulnerability: id.to_owned(),
                 purl: with_upstream(purl, src),
+                product: purl.to_owned(),
+                image: image.clone(),
             });
         }
     }
@@ -104,6 +131,7 @@ fn trivy(doc: &Value) -> Result<Vec<Finding>, FindingsError> {
 }
 
 fn grype(doc: &Value) -> Result<Vec<Finding>, FindingsError> {
+    let image = first_str(&doc["source"]["target"]["repoDigests"]).and_then(oci_purl);
     let mut out = Vec::new();
     for (i, m) in doc["matches"].as_array().into_iter().flatten().enumerate() {
         let id = s(m, &["vulnerability", "id"]).ok_or_else(|| {
@@ -119,6 +147,8 @@ fn grype(doc: &Value) -> Result<Vec<Finding>, FindingsError> {
         out.push(Finding {
             vulnerability: id.to_owned(),
             purl: with_upstream(purl, src),
+            product: purl.to_owned(),
+            image: image.clone(),
         });
     }
     Ok(out)
@@ -150,7 +180,9 @@ fn cyclonedx(doc: &Value) -> Result<Vec<Finding>, FindingsError> {
             })?;
             out.push(Finding {
                 vulnerability: id.to_owned(),
+                product: purl.clone(),
                 purl,
+                image: None,
             });
         }
     }
@@ -180,6 +212,8 @@ fn csv(text: &str) -> Result<Vec<Finding>, FindingsError> {
         out.push(Finding {
             vulnerability: id.trim().trim_matches('"').to_owned(),
             purl: purl.to_owned(),
+            product: purl.to_owned(),
+            image: None,
         });
     }
     Ok(out)
@@ -238,8 +272,26 @@ mod tests {
             f[0].purl,
             "pkg:deb/debian/libcurl4@7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12.5&upstream=curl"
         );
+        // The product stays the scanner's purl, so Trivy can match it.
+        assert_eq!(
+            f[0].product,
+            "pkg:deb/debian/libcurl4@7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12.5"
+        );
+        assert_eq!(f[0].image, None);
         let grype = br#"{"matches":[{"vulnerability":{"id":"CVE-1"},"artifact":{"purl":"pkg:deb/debian/curl@1?distro=debian-12"}}]}"#;
         assert_eq!(read_findings(grype).unwrap()[0].vulnerability, "CVE-1");
+        let d = "a".repeat(64);
+        let grype_image = format!(
+            r#"{{"source":{{"type":"image","target":{{"repoDigests":["docker.io/library/Debian@sha256:{d}"]}}}},"matches":[{{"vulnerability":{{"id":"CVE-1"}},"artifact":{{"purl":"pkg:deb/debian/curl@1?distro=debian-12"}}}}]}}"#
+        );
+        assert_eq!(
+            read_findings(grype_image.as_bytes()).unwrap()[0]
+                .image
+                .as_deref(),
+            Some(format!("pkg:oci/debian@sha256%3A{d}").as_str())
+        );
+        assert_eq!(oci_purl("debian@sha256:short"), None);
+        assert_eq!(oci_purl("debian:12"), None);
         let cdx = br#"{"bomFormat":"CycloneDX","components":[{"bom-ref":"c1","purl":"pkg:rpm/redhat/openssl@3.0.7-1.el9"}],"vulnerabilities":[{"id":"CVE-2","affects":[{"ref":"c1"}]}]}"#;
         assert_eq!(
             read_findings(cdx).unwrap()[0].purl,

@@ -2,9 +2,16 @@
 //!
 //! Verdict → status: `fixed` → `fixed`; `not-affected` → `not_affected` with justification
 //! `vulnerable_code_not_present` and the proof's reason as impact statement; `affected` →
-//! `affected` with an action statement; `unknown` → `under_investigation`. Products are the
-//! finding's purl as `@id` and `identifiers.purl`, the form `trivy --vex` and `grype --vex`
-//! match. The statement's `@id` is the proof's hash (`urn:airlock:proof:blake3:<hex>`) and its
+//! `affected` with an action statement; `unknown` → `under_investigation`.
+//!
+//! Products: with no image, the product is the package purl exactly as the scanner wrote it
+//! (`@id` and `identifiers.purl`), which `trivy --vex` matches (a VEX purl matches a package
+//! purl when type, namespace, name and version are equal and its qualifiers are a subset).
+//! When the findings name a container image by digest, the product is the image
+//! (`pkg:oci/NAME@sha256%3AHEX`, no qualifiers) with the package purl as its subcomponent:
+//! `grype --vex` matches products only against the scanned image's identifiers and the
+//! package through `subcomponents`, and Trivy (≥ 0.52) follows image → subcomponent too.
+//! The statement's `@id` is the proof's hash (`urn:airlock:proof:blake3:<hex>`) and its
 //! `status_notes` carry the proof reference, method and confidence, since OpenVEX allows no
 //! extra fields.
 
@@ -39,11 +46,26 @@ pub struct Document {
     pub statements: Vec<Value>,
 }
 
-/// The statement for `finding_purl` from `proof`; `proof_ref` is where the proof file is.
+/// The product entry: the package itself, or the image with the package as subcomponent.
+fn products(purl: &str, image: Option<&str>) -> Value {
+    let package = json!({"@id": purl, "identifiers": {"purl": purl}});
+    match image {
+        Some(image) => json!({
+            "@id": image,
+            "identifiers": {"purl": image},
+            "subcomponents": [package],
+        }),
+        None => package,
+    }
+}
+
+/// The statement for `finding_purl` (inside `image` when given) from `proof`; `proof_ref` is
+/// where the proof file is.
 #[must_use]
 pub fn statement_for(
     vulnerability: &str,
     finding_purl: &str,
+    image: Option<&str>,
     proof: &ProofBlob,
     proof_ref: &str,
 ) -> Value {
@@ -57,7 +79,7 @@ pub fn statement_for(
     let mut st = json!({
         "@id": format!("urn:airlock:proof:{hash}"),
         "vulnerability": {"name": vulnerability},
-        "products": [{"@id": finding_purl, "identifiers": {"purl": finding_purl}}],
+        "products": [products(finding_purl, image)],
         "status_notes": notes,
     });
     if proof.subject.vulnerability != vulnerability {
