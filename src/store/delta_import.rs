@@ -20,7 +20,7 @@ use super::error::{ImportError, StoreError};
 use super::import::{
     BundleHeader, ImportEvent, ImportOptions, ImportReport, VerifiedEntry, bundle_id_text,
 };
-use super::records::{BundleRecord, ChannelHead, EntryKind};
+use super::records::{BundleRecord, ChannelHead};
 use super::tables;
 use crate::FailureClass;
 
@@ -366,7 +366,7 @@ impl Reconstruct<'_> {
         }
         Ok(VerifiedEntry {
             path: path.to_owned(),
-            kind: target.kind.name().parse().unwrap_or(EntryKind::Blob),
+            kind: target.kind,
             bytes,
         })
     }
