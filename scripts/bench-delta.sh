@@ -118,12 +118,12 @@ cargo build -q --release --locked --bin airlock
 A=$(realpath "${CARGO_TARGET_DIR:-target}")/release/airlock
 O=$W/out
 RES=$W/results.tsv
-: >"$RES"
+[ -n "${BENCH_APPEND:-}" ] || : >"$RES"
 medians() { # hyperfine JSON files -> name=median,...
   python3 -c 'import json, sys
 print(",".join("%s=%s" % (r["command"], r["median"]) for f in sys.argv[1:] for r in json.load(open(f))["results"]))' "$@"
 }
-mapfile -t PAIRS < <(cd "$P" && ls -d */ | tr -d / | sort)
+mapfile -t PAIRS < <(cd "$P" && ls -d ${BENCH_PAIRS:-*}/ | tr -d / | sort)
 for name in "${PAIRS[@]}"; do
   base=$P/$name/base
   target=$P/$name/target
