@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine zstd >/dev/null; }
 cargo build -q --release --bin airlock
-AIRLOCK="$PWD/${CARGO_TARGET_DIR:-target}/release/airlock"
+AIRLOCK="$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/airlock"
 [ -x "$AIRLOCK" ] || AIRLOCK="${CARGO_BUILD_BUILD_DIR:-target}/release/airlock"
 DIR="${BENCH_DIR:-/tmp/airlock-bench}"
 JSON_FILES="${JSON_FILES:-40000}"; JSON_BYTES="${JSON_BYTES:-12000}"

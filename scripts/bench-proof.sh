@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=${1:-50000}; PER=${2:-20}; CLP=${3:-20000}; ENTRIES=${4:-10}; N=${5:-100000}
 cargo build -q --release --bin airlock
-A="$PWD/${CARGO_TARGET_DIR:-target}/release/airlock"
+A="$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/airlock"
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 AT=2026-11-23T12:00:00Z
 python3 scripts/gen-proof-corpus.py "$W/evidence" "$W/findings.csv" "$PACKAGES" "$PER" "$CLP" "$ENTRIES" "$N"

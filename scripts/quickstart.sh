@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --bin airlock
-AIRLOCK="$PWD/${CARGO_TARGET_DIR:-target}/debug/airlock"
+AIRLOCK="$(realpath -m "${CARGO_TARGET_DIR:-target}")/debug/airlock"
 WORK="${QUICKSTART_DIR:-$(mktemp -d)}"
 mkdir -p "$WORK"
 AT="2026-11-23T12:00:00Z"
