@@ -9,7 +9,8 @@ use std::path::Path;
 use airlock::bundle::diff;
 use airlock::bundle::verify::check_window;
 use airlock::store::{
-    BundleHeader, BundleKind, ImportEvent, ImportOptions, ImportReport, SnapshotDelta, Store,
+    BundleHeader, BundleKind, ImportEvent, ImportOptions, ImportReport, LogTrust, SnapshotDelta,
+    Store,
 };
 use airlock::trust::TrustRoot;
 use bundle_format::{BundleReader, Limits};
@@ -95,6 +96,8 @@ pub fn import_delta<R: Read>(
             ));
         }
     };
+    let logs = LogTrust::from_trust_root(ctx.trust_root)
+        .map_err(|m| Failure::could_not_run("trust-root-malformed", m))?;
     let mut report = store
         .import_delta(
             &delta,
@@ -102,6 +105,7 @@ pub fn import_delta<R: Read>(
                 now: ctx.now,
                 allow_downgrade: ctx.allow_downgrade,
             },
+            &logs,
             &mut progress,
         )
         .map_err(|e| Failure::from_coded(file.display(), &e))?;

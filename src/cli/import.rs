@@ -162,8 +162,7 @@ impl ImportArgs {
                 now,
                 allow_downgrade: self.allow_downgrade,
             };
-            let result =
-                super::delta_import::import_delta(&ctx, reader.reader_mut(), store, out);
+            let result = super::delta_import::import_delta(&ctx, reader.reader_mut(), store, out);
             drop(reader);
             return result.map_err(|f| match input.explain() {
                 Some(p) => Failure::from_coded(file.display(), p),

@@ -22,6 +22,7 @@ use super::import::{
 };
 use super::records::{BundleRecord, ChannelHead};
 use super::tables;
+use super::tlog::LogTrust;
 use crate::FailureClass;
 
 /// How one target entry is carried by a delta.
@@ -123,7 +124,8 @@ impl Store {
     /// Applies a snapshot delta: checks the store holds its base (else `delta-base-missing`,
     /// `delta-out-of-order` or `delta-base-mismatch`), that its target is not already here
     /// (`delta-already-applied`) or superseded (`delta-stale`), reconstructs and checks every
-    /// target entry, and imports the target in one write transaction.
+    /// target entry, and imports the target in one write transaction, checking its
+    /// transparency-log checkpoints against `logs` as a full import does.
     ///
     /// # Errors
     /// [`ImportError`]; the store is then unchanged.
@@ -131,6 +133,7 @@ impl Store {
         &self,
         delta: &SnapshotDelta,
         options: ImportOptions,
+        logs: &LogTrust,
         progress: &mut dyn FnMut(ImportEvent),
     ) -> Result<ImportReport, ImportError> {
         let base = self.check_delta_base(delta, options)?;
@@ -146,7 +149,7 @@ impl Store {
             next: 0,
             failed: false,
         };
-        let report = self.import(&delta.target, &mut entries, options, progress)?;
+        let report = self.import_with_logs(&delta.target, &mut entries, options, logs, progress)?;
         if report.outcome == "already-imported" {
             return Err(already_applied(delta));
         }
