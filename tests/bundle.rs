@@ -110,9 +110,13 @@ fn site() -> Site {
             .collect::<Vec<_>>(),
     );
     site.write("ev/tlog/checkpoint.note", b"example.org/log\n1\nAAAA\n");
+    // A real package: `bundle create` refuses packages the evidence readers cannot read.
     site.write(
         "ev/packages/curl_8.5.0-2_amd64.deb",
-        b"!<arch>\nnot really a deb\n",
+        &std::fs::read(crate::common::fixture(
+            "packages/libdisorder0_0.0.2+git20130809.8062ee1-4+b1_amd64.deb",
+        ))
+        .unwrap(),
     );
     site
 }
