@@ -242,50 +242,6 @@ fn cpio_files(d: &[u8]) -> Option<Vec<(String, &[u8])>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpio_newc_round() {
-        fn entry(name: &str, mode: u32, data: &[u8]) -> Vec<u8> {
-            let mut e = format!(
-                "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
-                1,
-                mode,
-                0,
-                0,
-                1,
-                0,
-                data.len(),
-                0,
-                0,
-                0,
-                0,
-                name.len() + 1,
-                0
-            )
-            .into_bytes();
-            e.extend_from_slice(name.as_bytes());
-            e.push(0);
-            while e.len() % 4 != 0 {
-                e.push(0);
-            }
-            e.extend_from_slice(data);
-            while e.len() % 4 != 0 {
-                e.push(0);
-            }
-            e
-        }
-        let mut a = entry("./usr/bin/x", 0o100_755, b"hello");
-        a.extend(entry("./usr/share", 0o040_755, b""));
-        a.extend(entry("TRAILER!!!", 0, b""));
-        let files = cpio_files(&a).unwrap();
-        assert_eq!(files, vec![("/usr/bin/x".to_owned(), &b"hello"[..])]);
-        // Truncated: no trailer.
-        assert!(cpio_files(&a[..a.len() - 8]).is_none());
-    }
-}
 
 /// Largest decompressed payload a recompression recipe is searched for.
 pub const MAX_RECIPE_BYTES: usize = 16 << 20;
@@ -375,4 +331,49 @@ pub fn payload_streams(d: &[u8], max_inner: u64) -> Option<(&[u8], Vec<u8>, Stri
         .unwrap_or_else(|| "gzip".into());
     let inner = decompress(&compressor, payload, max_inner)?;
     Some((payload, inner, compressor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpio_newc_round() {
+        fn entry(name: &str, mode: u32, data: &[u8]) -> Vec<u8> {
+            let mut e = format!(
+                "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
+                1,
+                mode,
+                0,
+                0,
+                1,
+                0,
+                data.len(),
+                0,
+                0,
+                0,
+                0,
+                name.len() + 1,
+                0
+            )
+            .into_bytes();
+            e.extend_from_slice(name.as_bytes());
+            e.push(0);
+            while e.len() % 4 != 0 {
+                e.push(0);
+            }
+            e.extend_from_slice(data);
+            while e.len() % 4 != 0 {
+                e.push(0);
+            }
+            e
+        }
+        let mut a = entry("./usr/bin/x", 0o100_755, b"hello");
+        a.extend(entry("./usr/share", 0o040_755, b""));
+        a.extend(entry("TRAILER!!!", 0, b""));
+        let files = cpio_files(&a).unwrap();
+        assert_eq!(files, vec![("/usr/bin/x".to_owned(), &b"hello"[..])]);
+        // Truncated: no trailer.
+        assert!(cpio_files(&a[..a.len() - 8]).is_none());
+    }
 }
