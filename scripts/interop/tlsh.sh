@@ -2,7 +2,7 @@
 # TLSH interop: our `airlock fingerprint tlsh` against digests the reference implementation
 # (py-tlsh, trendmicro/tlsh 4.x) produced, COMMITTED under fixtures/ so CI needs no network:
 #   1. the 80 trendmicro example_data files (fixtures/vectors/tlsh),
-#   2. the committed real ELF / PE / Mach-O samples (fixtures/binary/tlsh-samples.expected),
+#   2. the 53 committed real ELF / PE / Mach-O samples (fixtures/binary/tlsh-samples.expected),
 #   3. when scripts/fetch-binaries.sh has been run (AIRLOCK_BINARIES, default
 #      /tmp/airlock-binaries), every fetched file (fixtures/binary/tlsh-fetched.expected);
 #      each file's sha256 is checked first so a different download is reported, not compared.
