@@ -242,7 +242,6 @@ fn cpio_files(d: &[u8]) -> Option<Vec<(String, &[u8])>> {
     }
 }
 
-
 /// Largest decompressed payload a recompression recipe is searched for.
 pub const MAX_RECIPE_BYTES: usize = 16 << 20;
 
