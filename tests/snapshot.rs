@@ -539,7 +539,7 @@ fn tampered_deltas_are_refused() {
 
     // A delta signed by a key outside the bundle-signer role.
     rewrite(&m, "d12.airlock", "rogue.airlock", "rogue.key", |_| {});
-    m.reject("rogue.airlock", "threshold-not-met");
+    m.reject("rogue.airlock", "signature-untrusted");
 
     assert_eq!(
         m.env.digest(),
