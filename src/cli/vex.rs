@@ -140,6 +140,7 @@ impl VexArgs {
         let mut statements = Vec::new();
         let mut audit = Vec::new();
         let mut failed = Vec::new();
+        let mut files = Vec::new();
         for (finding, result) in findings.iter().zip(&results) {
             match result {
                 Ok(proof) => {
@@ -160,13 +161,7 @@ impl VexArgs {
                         &reference,
                     ));
                     audit.push(proof.to_canonical());
-                    if let Some(d) = &proofs_dir {
-                        std::fs::create_dir_all(d).map_err(|e| Failure::io(d.display(), &e))?;
-                        let mut bytes = proof.to_canonical();
-                        bytes.push(b'\n');
-                        airlock::fsutil::write_atomic(&d.join(&file), &bytes)
-                            .map_err(|e| Failure::io(d.display(), &e))?;
-                    }
+                    files.push(file);
                 }
                 Err(e) => failed.push(format!("{} {}: {e}", finding.vulnerability, finding.purl)),
             }
@@ -181,6 +176,15 @@ impl VexArgs {
                     failed.join("; ")
                 ),
             ));
+        }
+        // Every cited proof file is durable before the document below is renamed into place.
+        if let Some(d) = &proofs_dir {
+            let named: Vec<(String, &[u8])> = files
+                .into_iter()
+                .zip(audit.iter().map(Vec::as_slice))
+                .collect();
+            airlock::vex::proof_files::write_durably(d, &named, jobs)
+                .map_err(|(path, e)| Failure::io(path.display(), &e))?;
         }
         store
             .append_proofs(&audit)

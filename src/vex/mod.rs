@@ -3,9 +3,11 @@
 //!
 //! - [`findings`]: Trivy JSON, Grype JSON, CycloneDX with vulnerabilities, CSV `id,purl`
 //! - [`openvex`]: the document and the verdict → status mapping
+//! - [`proof_files`]: the proofs beside the document, durable before it is renamed into place
 
 pub mod findings;
 pub mod openvex;
+pub mod proof_files;
 
 pub use findings::{Finding, FindingsError, read_findings};
 pub use openvex::{Document, statement_for};
