@@ -12,7 +12,7 @@ use bundle_format::Digest;
 use serde_json::{Value, json};
 
 use super::records::{EntryKind, IndexRecord};
-use crate::evidence::advisory::{self, Advisory, AffectedPackage};
+use crate::evidence::advisory::{self, Advisory};
 
 /// Why an entry could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,10 +62,10 @@ pub fn package_key(purl: &str) -> String {
 ///
 /// Each normalized [`Advisory`] becomes one row per (id, package key): the ids are
 /// [`Advisory::ids_for`] of each affected entry (the record id, its aliases and every CVE id,
-/// including OSV `upstream`) plus the CVE id inside a prefixed one (`UBUNTU-CVE-…`), the package key is the entry's purl without version, qualifiers
-/// or subpath. The row's record is the normalized advisory with `affected` reduced to the
-/// entries of that package which speak about that id. Entries without a purl are not indexed
-/// (nothing could look them up).
+/// including OSV `upstream`) plus the CVE id inside a prefixed one (`UBUNTU-CVE-…`), the package
+/// key is the entry's purl without version, qualifiers or subpath. The row's record is
+/// [`slim_record`] of the advisory with `affected` reduced to the entries of that package which
+/// speak about that id. Entries without a purl are not indexed (nothing could look them up).
 fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
     let doc =
         advisory::parse(bytes, &advisory::Limits::default()).map_err(|e| err(e.to_string()))?;
@@ -76,9 +76,56 @@ fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
     Ok(out)
 }
 
+/// Top-level members of a normalized advisory that an index row keeps. `references`,
+/// `document` and `warnings` stay in the raw evidence the row cites (`source.sha256`): the
+/// proof engine and `store check` never read them, and they made most of a row's bytes.
+const ROW_MEMBERS: [&str; 9] = [
+    "source",
+    "id",
+    "aliases",
+    "related",
+    "cve_ids",
+    "summary",
+    "published",
+    "modified",
+    "withdrawn",
+];
+
+/// Drops object members that are `null` or an empty array (absent and empty read the same to
+/// every row reader), one level deep.
+fn prune(value: Value) -> Value {
+    match value {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The row record of `a` without `affected`: [`ROW_MEMBERS`], pruned.
+fn slim_record(a: &Advisory) -> Result<serde_json::Map<String, Value>, EntryParseError> {
+    let Value::Object(mut full) =
+        serde_json::to_value(a).map_err(|e| err(format!("advisory {}: {e}", a.id)))?
+    else {
+        return Err(err(format!("advisory {}: expected an object", a.id)));
+    };
+    let mut slim = serde_json::Map::new();
+    for name in ROW_MEMBERS {
+        if let Some(v) = full.remove(name)
+            && !(v.is_null() || v.as_array().is_some_and(Vec::is_empty))
+        {
+            slim.insert(name.to_owned(), v);
+        }
+    }
+    Ok(slim)
+}
+
 fn advisory_rows(a: &Advisory) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let mut per: BTreeMap<(String, String), Vec<&AffectedPackage>> = BTreeMap::new();
-    for entry in &a.affected {
+    // (id, package) → indices into `a.affected`, in document order.
+    let mut per: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, entry) in a.affected.iter().enumerate() {
         let Some(purl) = entry.purl.as_deref() else {
             continue;
         };
@@ -94,24 +141,33 @@ fn advisory_rows(a: &Advisory) -> Result<Vec<IndexRecord>, EntryParseError> {
         ids.sort();
         ids.dedup();
         for id in ids {
-            per.entry((id, package.clone())).or_default().push(entry);
+            per.entry((id, package.clone())).or_default().push(i);
         }
     }
     if per.is_empty() {
         return Ok(Vec::new());
     }
-    let mut base = serde_json::to_value(a).map_err(|e| err(format!("advisory {}: {e}", a.id)))?;
-    base["affected"] = Value::Array(Vec::new());
+    // Serialized once per advisory; each row only clones the small parts it holds.
+    let base = slim_record(a)?;
+    let mut affected: Vec<Option<Value>> = vec![None; a.affected.len()];
     let mut out = Vec::with_capacity(per.len());
     for ((vulnerability, package), entries) in per {
+        let mut list = Vec::with_capacity(entries.len());
+        for i in entries {
+            if affected[i].is_none() {
+                let v = serde_json::to_value(&a.affected[i])
+                    .map_err(|e| err(format!("advisory {}: {e}", a.id)))?;
+                affected[i] = Some(prune(v));
+            }
+            list.extend(affected[i].clone());
+        }
         let mut record = base.clone();
-        record["affected"] =
-            serde_json::to_value(entries).map_err(|e| err(format!("advisory {}: {e}", a.id)))?;
+        record.insert("affected".to_owned(), Value::Array(list));
         out.push(IndexRecord::Advisory {
             vulnerability,
             package,
             advisory_id: a.id.clone(),
-            record,
+            record: Value::Object(record),
         });
     }
     Ok(out)
@@ -552,6 +608,25 @@ mod tests {
         };
         assert_eq!(record["source"], "osv");
         assert_eq!(record["affected"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn advisory_rows_are_slim() {
+        let doc = br#"{"pkg0":{"CVE-2024-9":{"description":"d","scope":"local","releases":{"bookworm":{"status":"resolved","fixed_version":"1.2-1","urgency":"medium","repositories":{"bookworm":"1.2-1"}}}}}}"#;
+        let rows = parse_entry(EntryKind::Advisory, "t.json", doc).unwrap();
+        let [IndexRecord::Advisory { record, .. }] = rows.as_slice() else {
+            panic!("{rows:?}")
+        };
+        for dropped in ["document", "references", "warnings", "withdrawn", "aliases"] {
+            assert!(record.get(dropped).is_none(), "{dropped}: {record}");
+        }
+        assert_eq!(record["id"], "CVE-2024-9");
+        let e = &record["affected"][0];
+        assert_eq!(
+            (&e["status"], &e["release"], &e["fixed"][0]),
+            (&json!("fixed"), &json!("bookworm"), &json!("1.2-1"))
+        );
+        assert!(e.get("cpe").is_none() && e.get("binaries").is_none(), "{e}");
     }
 
     #[test]
