@@ -8,6 +8,7 @@
 //! - [`query`]: what the proof engine asks
 //! - [`maintenance`]: status, list, show, check, digest, gc
 
+mod advisory_row;
 mod db;
 mod delta_import;
 pub mod error;
@@ -28,7 +29,7 @@ pub use import::{
     BundleHeader, Counts, ImportEvent, ImportOptions, ImportReport, MAX_ROWS_PER_ENTRY,
     VerifiedEntry, bundle_id_text,
 };
-pub use records::{BundleKind, EntryKind, IndexRecord};
+pub use records::{BundleKind, CanonicalRecord, EntryKind, IndexRecord};
 pub use tlog::LogTrust;
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use bundle_format::Digest;
 use serde_json::{Value, json};
 
-use super::records::{EntryKind, IndexRecord};
+use super::records::{CanonicalRecord, EntryKind, IndexRecord};
 use crate::evidence::advisory::{self, Advisory};
 
 /// Why an entry could not be parsed.
@@ -64,8 +64,10 @@ pub fn package_key(purl: &str) -> String {
 /// [`Advisory::ids_for`] of each affected entry (the record id, its aliases and every CVE id,
 /// including OSV `upstream`) plus the CVE id inside a prefixed one (`UBUNTU-CVE-…`), the package
 /// key is the entry's purl without version, qualifiers or subpath. The row's record is
-/// [`slim_record`] of the advisory with `affected` reduced to the entries of that package which
-/// speak about that id. Entries without a purl are not indexed (nothing could look them up).
+/// the slim advisory ([`ROW_MEMBERS`] without `null` or empty-array members) with `affected`
+/// reduced to the entries of that package which
+/// speak about that id, entries pruned of `null` and empty-array members. Entries without a purl
+/// are not indexed (nothing could look them up).
 fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
     let doc =
         advisory::parse(bytes, &advisory::Limits::default()).map_err(|e| err(e.to_string()))?;
@@ -79,7 +81,8 @@ fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
 /// Top-level members of a normalized advisory that an index row keeps. `references`,
 /// `document` and `warnings` stay in the raw evidence the row cites (`source.sha256`): the
 /// proof engine and `store check` never read them, and they made most of a row's bytes.
-const ROW_MEMBERS: [&str; 9] = [
+/// [`super::advisory_row`] writes exactly these (and `affected`).
+pub const ROW_MEMBERS: [&str; 9] = [
     "source",
     "id",
     "aliases",
@@ -90,37 +93,6 @@ const ROW_MEMBERS: [&str; 9] = [
     "modified",
     "withdrawn",
 ];
-
-/// Drops object members that are `null` or an empty array (absent and empty read the same to
-/// every row reader), one level deep.
-fn prune(value: Value) -> Value {
-    match value {
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .filter(|(_, v)| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-/// The row record of `a` without `affected`: [`ROW_MEMBERS`], pruned.
-fn slim_record(a: &Advisory) -> Result<serde_json::Map<String, Value>, EntryParseError> {
-    let Value::Object(mut full) =
-        serde_json::to_value(a).map_err(|e| err(format!("advisory {}: {e}", a.id)))?
-    else {
-        return Err(err(format!("advisory {}: expected an object", a.id)));
-    };
-    let mut slim = serde_json::Map::new();
-    for name in ROW_MEMBERS {
-        if let Some(v) = full.remove(name)
-            && !(v.is_null() || v.as_array().is_some_and(Vec::is_empty))
-        {
-            slim.insert(name.to_owned(), v);
-        }
-    }
-    Ok(slim)
-}
 
 fn advisory_rows(a: &Advisory) -> Result<Vec<IndexRecord>, EntryParseError> {
     // (id, package) → indices into `a.affected`, in document order.
@@ -144,30 +116,15 @@ fn advisory_rows(a: &Advisory) -> Result<Vec<IndexRecord>, EntryParseError> {
             per.entry((id, package.clone())).or_default().push(i);
         }
     }
-    if per.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Serialized once per advisory; each row only clones the small parts it holds.
-    let base = slim_record(a)?;
-    let mut affected: Vec<Option<Value>> = vec![None; a.affected.len()];
     let mut out = Vec::with_capacity(per.len());
     for ((vulnerability, package), entries) in per {
-        let mut list = Vec::with_capacity(entries.len());
-        for i in entries {
-            if affected[i].is_none() {
-                let v = serde_json::to_value(&a.affected[i])
-                    .map_err(|e| err(format!("advisory {}: {e}", a.id)))?;
-                affected[i] = Some(prune(v));
-            }
-            list.extend(affected[i].clone());
-        }
-        let mut record = base.clone();
-        record.insert("affected".to_owned(), Value::Array(list));
+        let mut record = Vec::with_capacity(256);
+        super::advisory_row::write_record(a, &entries, &mut record);
         out.push(IndexRecord::Advisory {
             vulnerability,
             package,
             advisory_id: a.id.clone(),
-            record: Value::Object(record),
+            record: CanonicalRecord::from_canonical(record),
         });
     }
     Ok(out)
@@ -606,6 +563,7 @@ mod tests {
         let IndexRecord::Advisory { record, .. } = &rows[0] else {
             unreachable!()
         };
+        let record = record.to_value();
         assert_eq!(record["source"], "osv");
         assert_eq!(record["affected"].as_array().unwrap().len(), 2);
     }
@@ -617,6 +575,7 @@ mod tests {
         let [IndexRecord::Advisory { record, .. }] = rows.as_slice() else {
             panic!("{rows:?}")
         };
+        let record = &record.to_value();
         for dropped in ["document", "references", "warnings", "withdrawn", "aliases"] {
             assert!(record.get(dropped).is_none(), "{dropped}: {record}");
         }

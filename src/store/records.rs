@@ -36,8 +36,8 @@ pub enum IndexRecord {
         package: String,
         /// The advisory document's own id (`DSA-…`, `GHSA-…`, `CVE-…`).
         advisory_id: String,
-        /// The normalized advisory.
-        record: Value,
+        /// The slim normalized advisory, already canonical (the typed write path).
+        record: CanonicalRecord,
     },
     /// A changelog entry (version block) naming a vulnerability.
     ChangelogMention {
@@ -92,6 +92,33 @@ pub enum IndexRecord {
         /// Root hash, base64.
         root_hash: String,
     },
+}
+
+/// A record already in RFC 8785 canonical form, written by a typed serializer instead of through
+/// a `serde_json::Value` tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalRecord(Vec<u8>);
+
+impl CanonicalRecord {
+    /// Wraps bytes the caller wrote in canonical form (see [`super::advisory_row`]).
+    pub(crate) fn from_canonical(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    /// The canonical bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The record as a JSON value.
+    ///
+    /// # Panics
+    /// Never: the bytes are canonical JSON by construction.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.0).expect("canonical JSON parses")
+    }
 }
 
 /// Where a row came from (`spec/store.md` §3.3).
@@ -220,16 +247,7 @@ impl IndexRecord {
         source_json: &[u8],
     ) -> Result<Vec<EncodedRow>, KeyError> {
         let (p, c) = scope;
-        let row = |record: &Value| {
-            let record = super::jcs::to_vec(record);
-            let mut v = Vec::with_capacity(record.len() + source_json.len() + 22);
-            v.extend_from_slice(b"{\"record\":");
-            v.extend_from_slice(&record);
-            v.extend_from_slice(b",\"source\":");
-            v.extend_from_slice(source_json);
-            v.push(b'}');
-            v
-        };
+        let row = |record: &Value| row_value(&super::jcs::to_vec(record), source_json);
         Ok(match self {
             Self::Advisory {
                 vulnerability,
@@ -240,7 +258,7 @@ impl IndexRecord {
                 EncodedRow {
                     table: RowTable::Advisories,
                     key: keys::encode(&[vulnerability, package, advisory_id, p, c])?,
-                    value: row(record),
+                    value: row_value(record.as_bytes(), source_json),
                 },
                 EncodedRow {
                     table: RowTable::AdvisoryIds,
@@ -293,6 +311,18 @@ impl IndexRecord {
             Self::Checkpoint { .. } => Vec::new(),
         })
     }
+}
+
+/// `{"record":<record>,"source":<source>}`: both members canonical and `record` sorts before
+/// `source`, so this is exactly RFC 8785.
+fn row_value(record: &[u8], source_json: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(record.len() + source_json.len() + 22);
+    v.extend_from_slice(b"{\"record\":");
+    v.extend_from_slice(record);
+    v.extend_from_slice(b",\"source\":");
+    v.extend_from_slice(source_json);
+    v.push(b'}');
+    v
 }
 
 /// `bundles` value (`spec/store.md` §4.2).
@@ -353,16 +383,16 @@ mod tests {
             kind: EntryKind::Advisory,
             sha256: "00".repeat(32),
         };
-        let rec = IndexRecord::Advisory {
+        let rec = IndexRecord::ChangelogMention {
             vulnerability: "CVE-1".into(),
             package: "pkg:x/y".into(),
-            advisory_id: "A-1".into(),
+            version: "1.0-1".into(),
             record: serde_json::json!({"z": 1, "a": ["é", 2.5], "m": {"b": null, "a": true}}),
         };
         let rows = rec.rows(("p", "c"), &source).unwrap();
         let expected = canonical(&Row {
             record: match &rec {
-                IndexRecord::Advisory { record, .. } => record.clone(),
+                IndexRecord::ChangelogMention { record, .. } => record.clone(),
                 _ => unreachable!(),
             },
             source,
