@@ -13,7 +13,8 @@ use super::db::{Store, db_err};
 use super::error::{ImportError, StoreError};
 use super::parse::parse_entry;
 use super::records::{
-    BundleKind, BundleRecord, ChannelHead, Checkpoint, EntryKind, RowTable, Source, canonical,
+    BundleKind, BundleRecord, ChannelHead, Checkpoint, EncodedRow, EntryKind, RowTable, Source,
+    canonical,
 };
 use super::tables;
 use super::tlog::{LogTrust, TlogMaterial};
@@ -290,30 +291,34 @@ impl Store {
             put_raw(&mut t.raw, envelope_sha.as_bytes(), &header.envelope).map_err(|e| dbe(&e))?;
             let mut bytes_done = 0u64;
             let mut tlog = TlogMaterial::default();
-            for entry in entries {
-                let entry = entry?;
-                report.entries += 1;
-                bytes_done += entry.bytes.len() as u64;
-                if entry.kind == EntryKind::Tlog {
-                    tlog.add(&entry.path, &entry.bytes);
-                }
-                self.index_entry(
-                    &mut t,
-                    &entry,
-                    header,
-                    scope,
-                    &scope_prefix,
-                    &mut report.counts,
-                )
-                .map_err(|e| match e {
-                    IndexFailure::Db(m) => dbe(&m),
-                    IndexFailure::Import(e) => e,
-                })?;
-                progress(ImportEvent::Entry {
-                    entries: report.entries,
-                    bytes: bytes_done,
-                });
-            }
+            let writer = RowWriter {
+                header,
+                scope_prefix: &scope_prefix,
+            };
+            pipeline(
+                entries,
+                scope,
+                |entry| {
+                    report.entries += 1;
+                    if entry.kind == EntryKind::Tlog {
+                        tlog.add(&entry.path, &entry.bytes);
+                    }
+                },
+                |prepared| {
+                    writer
+                        .write(&mut t, prepared, &mut report.counts)
+                        .map_err(|e| match e {
+                            IndexFailure::Db(m) => dbe(&m),
+                            IndexFailure::Import(e) => e,
+                        })?;
+                    bytes_done += prepared.bytes.len() as u64;
+                    progress(ImportEvent::Entry {
+                        entries: prepared.ordinal,
+                        bytes: bytes_done,
+                    });
+                    Ok(())
+                },
+            )?;
 
             // 4a. Transparency-log checkpoints: verified, and advanced only consistently.
             self.advance_checkpoints(&mut t, &tlog, logs, &mut report.counts)
@@ -416,80 +421,6 @@ impl Store {
         wtx.commit().map_err(|e| dbe(&e))?;
         Ok(report)
     }
-
-    fn index_entry(
-        &self,
-        t: &mut Tables<'_>,
-        entry: &VerifiedEntry,
-        header: &BundleHeader,
-        scope: (&str, &str),
-        scope_prefix: &[u8],
-        counts: &mut BTreeMap<&'static str, Counts>,
-    ) -> Result<(), IndexFailure> {
-        let sha = Digest::sha256(&entry.bytes);
-        let fresh = put_raw(&mut t.raw, sha.as_bytes(), &entry.bytes)?;
-        let c = counts.entry("raw").or_default();
-        if fresh {
-            c.added += 1
-        } else {
-            c.unchanged += 1
-        }
-        let records = parse_entry(entry.kind, &entry.path, &entry.bytes).map_err(|e| {
-            IndexFailure::Import(ImportError::EntryParse {
-                entry: entry.path.clone(),
-                kind: entry.kind.to_string(),
-                message: e.message,
-            })
-        })?;
-        if records.len() > MAX_ROWS_PER_ENTRY {
-            return Err(IndexFailure::Import(ImportError::EntryParse {
-                entry: entry.path.clone(),
-                kind: entry.kind.to_string(),
-                message: format!(
-                    "{} records, more than the limit of {MAX_ROWS_PER_ENTRY}",
-                    records.len()
-                ),
-            }));
-        }
-        let source = Source {
-            entry: entry.path.clone(),
-            kind: entry.kind,
-            sha256: sha.hex(),
-        };
-        let source_json = canonical(&source);
-        let mut scope_key = Vec::new();
-        for record in &records {
-            let rows = record.rows_with(scope, &source_json).map_err(|e| {
-                IndexFailure::Import(ImportError::Key {
-                    entry: entry.path.clone(),
-                    message: e.to_string(),
-                })
-            })?;
-            for row in rows {
-                scope_key.clear();
-                scope_key.extend_from_slice(scope_prefix);
-                scope_key.extend_from_slice(row.table.name().as_bytes());
-                scope_key.push(0);
-                scope_key.extend_from_slice(&row.key);
-                let written_here = t
-                    .scope
-                    .insert(scope_key.as_slice(), &header.id)?
-                    .is_some_and(|old| old.value() == &header.id);
-                let table = t.rows.get_mut(&row.table).expect("all row tables are open");
-                let old = table.insert(row.key.as_slice(), row.value.as_slice())?;
-                if row.table == RowTable::AdvisoryIds || written_here {
-                    continue;
-                }
-                let c = counts.entry(row.table.name()).or_default();
-                match old {
-                    None => c.added += 1,
-                    Some(v) if v.value() == row.value.as_slice() => c.unchanged += 1,
-                    Some(_) => c.updated += 1,
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 impl Store {
@@ -545,6 +476,169 @@ impl Store {
                 c.updated += 1;
             } else {
                 c.added += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Entries in flight between the bundle reader and the row writer: bounds the memory the
+/// pipeline holds to this many entries (each within the bundle's entry-size limit) and their
+/// rows.
+const PIPELINE_DEPTH: usize = 2;
+
+/// One entry parsed and encoded off the writer's thread: its rows sorted by (table, key) so
+/// that the B-tree inserts of one entry walk each table (and `scope_rows`) in order. The sort is
+/// stable, so rows with the same key keep their manifest order (the last one wins, as before).
+struct Prepared {
+    /// 1-based position of the entry in the bundle.
+    ordinal: u64,
+    bytes: Vec<u8>,
+    sha: Digest,
+    rows: Vec<EncodedRow>,
+}
+
+/// Parses and encodes one verified entry (pure: no store access, runs on the parse thread).
+fn prepare(
+    ordinal: u64,
+    entry: VerifiedEntry,
+    scope: (&str, &str),
+) -> Result<Prepared, ImportError> {
+    let parse_error = |message: String| ImportError::EntryParse {
+        entry: entry.path.clone(),
+        kind: entry.kind.to_string(),
+        message,
+    };
+    let sha = Digest::sha256(&entry.bytes);
+    let records =
+        parse_entry(entry.kind, &entry.path, &entry.bytes).map_err(|e| parse_error(e.message))?;
+    if records.len() > MAX_ROWS_PER_ENTRY {
+        return Err(parse_error(format!(
+            "{} records, more than the limit of {MAX_ROWS_PER_ENTRY}",
+            records.len()
+        )));
+    }
+    let source_json = canonical(&Source {
+        entry: entry.path.clone(),
+        kind: entry.kind,
+        sha256: sha.hex(),
+    });
+    let mut rows = Vec::with_capacity(records.len() * 2);
+    for record in &records {
+        rows.extend(
+            record
+                .rows_with(scope, &source_json)
+                .map_err(|e| ImportError::Key {
+                    entry: entry.path.clone(),
+                    message: e.to_string(),
+                })?,
+        );
+    }
+    drop(records);
+    rows.sort_by(|a, b| (a.table.name(), &a.key).cmp(&(b.table.name(), &b.key)));
+    Ok(Prepared {
+        ordinal,
+        bytes: entry.bytes,
+        sha,
+        rows,
+    })
+}
+
+/// Runs the import's entry loop on two threads: this one reads and verifies the bundle
+/// (`entries`, which need not be `Send`) and writes rows (`write`, which owns the redb
+/// transaction); a scoped worker parses and encodes ([`prepare`]). Entries are written in
+/// manifest order. At most [`PIPELINE_DEPTH`] entries are in flight, and both channels hold that
+/// many, so neither side can block the other forever. The first error stops both; the worker
+/// ends when its channels close.
+fn pipeline<'s>(
+    entries: &mut dyn Iterator<Item = Result<VerifiedEntry, ImportError>>,
+    scope: (&'s str, &'s str),
+    mut on_read: impl FnMut(&VerifiedEntry),
+    mut write: impl FnMut(&Prepared) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    std::thread::scope(|s| {
+        let (to_worker, work) =
+            std::sync::mpsc::sync_channel::<(u64, VerifiedEntry)>(PIPELINE_DEPTH);
+        let (done_tx, done) = std::sync::mpsc::sync_channel(PIPELINE_DEPTH);
+        s.spawn(move || {
+            for (ordinal, entry) in work {
+                if done_tx.send(prepare(ordinal, entry, scope)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut to_worker = Some(to_worker);
+        let (mut read, mut in_flight) = (0u64, 0usize);
+        loop {
+            while in_flight < PIPELINE_DEPTH
+                && let Some(tx) = &to_worker
+            {
+                match entries.next() {
+                    Some(entry) => {
+                        let entry = entry?;
+                        on_read(&entry);
+                        read += 1;
+                        tx.send((read, entry))
+                            .expect("the worker runs until its input closes");
+                        in_flight += 1;
+                    }
+                    None => to_worker = None,
+                }
+            }
+            if in_flight == 0 {
+                return Ok(());
+            }
+            let prepared = done
+                .recv()
+                .expect("the worker answers every entry it was sent")?;
+            in_flight -= 1;
+            write(&prepared)?;
+        }
+    })
+}
+
+/// Writes prepared entries into the open tables.
+struct RowWriter<'h> {
+    header: &'h BundleHeader,
+    scope_prefix: &'h [u8],
+}
+
+impl RowWriter<'_> {
+    /// Stores the entry's raw bytes and its rows, each with its `scope_rows` stamp.
+    fn write(
+        &self,
+        t: &mut Tables<'_>,
+        p: &Prepared,
+        counts: &mut BTreeMap<&'static str, Counts>,
+    ) -> Result<(), IndexFailure> {
+        let fresh = put_raw(&mut t.raw, p.sha.as_bytes(), &p.bytes)?;
+        let c = counts.entry("raw").or_default();
+        if fresh {
+            c.added += 1
+        } else {
+            c.unchanged += 1
+        }
+        let mut scope_key = Vec::new();
+        for row in &p.rows {
+            scope_key.clear();
+            scope_key.extend_from_slice(self.scope_prefix);
+            scope_key.extend_from_slice(row.table.name().as_bytes());
+            scope_key.push(0);
+            scope_key.extend_from_slice(&row.key);
+            let written_here = t
+                .scope
+                .insert(scope_key.as_slice(), &self.header.id)?
+                .is_some_and(|old| old.value() == &self.header.id);
+            let table = t.rows.get_mut(&row.table).expect("all row tables are open");
+            let old = table.insert(row.key.as_slice(), row.value.as_slice())?;
+            if row.table == RowTable::AdvisoryIds || written_here {
+                continue;
+            }
+            let c = counts.entry(row.table.name()).or_default();
+            match old {
+                None => c.added += 1,
+                Some(v) if v.value() == row.value.as_slice() => c.unchanged += 1,
+                Some(_) => c.updated += 1,
             }
         }
         Ok(())
