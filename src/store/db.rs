@@ -142,11 +142,25 @@ impl Store {
             }
             wtx.commit().map_err(|e| db_err(&path, e))?;
         }
-        store.check_schema()?;
+        if store.check_schema()? == 1 {
+            let wtx = store.begin_write_blocking(&mut || {})?;
+            // Another writer may have migrated it while this one waited.
+            let version = wtx
+                .open_table(tables::META)
+                .map_err(|e| db_err(&path, e))?
+                .get(tables::META_SCHEMA_VERSION)
+                .map_err(|e| db_err(&path, e))?
+                .map(|v| v.value().to_vec());
+            if version.as_deref() == Some(b"1".as_slice()) {
+                super::migrate::v1_to_v2(&wtx).map_err(|e| db_err(&path, e))?;
+                wtx.commit().map_err(|e| db_err(&path, e))?;
+            }
+        }
         Ok(store)
     }
 
-    fn check_schema(&self) -> Result<(), StoreError> {
+    /// The store's schema version, if this build can read it.
+    fn check_schema(&self) -> Result<u64, StoreError> {
         let path = Self::db_path(&self.dir);
         let rtx = self.begin_read()?;
         let found = match rtx.open_table(tables::META) {
@@ -179,7 +193,7 @@ impl Store {
                 supported: tables::SCHEMA_VERSION,
             });
         }
-        Ok(())
+        Ok(found)
     }
 
     /// A read transaction: a consistent snapshot of the last commit; never waits for a writer.
@@ -230,7 +244,7 @@ fn create_tables(wtx: &WriteTransaction) -> Result<(), redb::TableError> {
     wtx.open_table(tables::ADVISORY_IDS)?;
     wtx.open_table(tables::RAW)?;
     wtx.open_table(tables::TLOG_CHECKPOINTS)?;
-    wtx.open_table(tables::SCOPE_ROWS)?;
+    wtx.open_table(tables::SCOPE_ENTRIES)?;
     wtx.open_table(tables::PROOFS)?;
     Ok(())
 }

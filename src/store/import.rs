@@ -2,7 +2,7 @@
 //! (`spec/store.md` §5). Nothing is visible until the commit; any error drops the transaction,
 //! which leaves the store exactly as it was.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use bundle_format::Digest;
 use jiff::Timestamp;
@@ -10,6 +10,7 @@ use redb::{ReadableTable, Table};
 use serde::Serialize;
 
 use super::db::{Store, db_err};
+use super::entry_index;
 use super::error::{ImportError, StoreError};
 use super::parse::parse_entry;
 use super::records::{
@@ -155,7 +156,7 @@ fn corrupt(table: &'static str, e: impl std::fmt::Display) -> StoreError {
 
 struct Tables<'t> {
     rows: BTreeMap<RowTable, Table<'t, &'static [u8], &'static [u8]>>,
-    scope: Table<'t, &'static [u8], &'static [u8; 32]>,
+    entries: Table<'t, &'static [u8], &'static [u8]>,
     raw: Table<'t, &'static [u8; 32], &'static [u8]>,
     checkpoints: Table<'t, &'static [u8], &'static [u8]>,
 }
@@ -193,6 +194,12 @@ impl Store {
         let path = Store::db_path(self.dir());
         let dbe = |e: &dyn std::fmt::Display| ImportError::Store(db_err(&path, e));
         let wtx = self.begin_write_blocking(&mut || progress(ImportEvent::Waiting))?;
+        // The last commit, which this transaction starts from (writers are serialized): the
+        // snapshot sweep reads the scope's previous entry index from it.
+        let previous = match header.kind {
+            BundleKind::Snapshot => Some(self.begin_read().map_err(ImportError::Store)?),
+            BundleKind::Delta => None,
+        };
         let id_text = bundle_id_text(&header.id);
         let mut report = ImportReport {
             outcome: "imported",
@@ -281,7 +288,7 @@ impl Store {
                     .map(|r| Ok((r, wtx.open_table(r.def())?)))
                     .collect::<Result<_, redb::TableError>>()
                     .map_err(|e| dbe(&e))?,
-                scope: wtx.open_table(tables::SCOPE_ROWS).map_err(|e| dbe(&e))?,
+                entries: wtx.open_table(tables::SCOPE_ENTRIES).map_err(|e| dbe(&e))?,
                 raw: wtx.open_table(tables::RAW).map_err(|e| dbe(&e))?,
                 checkpoints: wtx
                     .open_table(tables::TLOG_CHECKPOINTS)
@@ -291,9 +298,11 @@ impl Store {
             put_raw(&mut t.raw, envelope_sha.as_bytes(), &header.envelope).map_err(|e| dbe(&e))?;
             let mut bytes_done = 0u64;
             let mut tlog = TlogMaterial::default();
-            let writer = RowWriter {
+            let mut writer = RowWriter {
                 header,
                 scope_prefix: &scope_prefix,
+                sources: HashSet::new(),
+                paths: HashSet::new(),
             };
             pipeline(
                 entries,
@@ -327,61 +336,16 @@ impl Store {
                     IndexFailure::Import(e) => e,
                 })?;
 
-            // 5. Snapshot sweep: rows of this scope not written by this bundle go.
+            // 5. Snapshot sweep: rows the scope's previous entries wrote that no entry of this
+            // bundle wrote go, and so do the index rows of entries this bundle no longer has.
             if header.kind == BundleKind::Snapshot {
-                let (start, end) = (scope_prefix.clone(), {
-                    let mut e = channel_key.clone();
-                    e.push(1);
-                    e
-                });
-                let mut removed: Vec<(RowTable, Vec<u8>)> = Vec::new();
-                let rows = &mut t.rows;
-                let counts = &mut report.counts;
-                let mut failure: Option<String> = None;
-                t.scope
-                    .retain_in(start.as_slice()..end.as_slice(), |k, stamp| {
-                        if stamp == &header.id {
-                            return true;
-                        }
-                        let rest = &k[scope_prefix.len()..];
-                        let Some(split) = rest.iter().position(|b| *b == 0) else {
-                            return false;
-                        };
-                        let (name, row_key) = (&rest[..split], &rest[split + 1..]);
-                        if let Some(table) =
-                            std::str::from_utf8(name).ok().and_then(RowTable::from_name)
-                        {
-                            removed.push((table, row_key.to_vec()));
-                            if removed.len() >= 4096 {
-                                for (table, key) in removed.drain(..) {
-                                    if let Err(e) = rows
-                                        .get_mut(&table)
-                                        .expect("all tables open")
-                                        .remove(key.as_slice())
-                                    {
-                                        failure.get_or_insert(e.to_string());
-                                    }
-                                    if table != RowTable::AdvisoryIds {
-                                        counts.entry(table.name()).or_default().removed += 1;
-                                    }
-                                }
-                            }
-                        }
-                        false
-                    })
-                    .map_err(|e| dbe(&e))?;
-                for (table, key) in removed {
-                    rows.get_mut(&table)
-                        .expect("all tables open")
-                        .remove(key.as_slice())
-                        .map_err(|e| dbe(&e))?;
-                    if table != RowTable::AdvisoryIds {
-                        counts.entry(table.name()).or_default().removed += 1;
-                    }
-                }
-                if let Some(m) = failure {
-                    return Err(dbe(&m));
-                }
+                let before = previous.as_ref().expect("opened for snapshots");
+                writer
+                    .sweep(&mut t, before, &mut report.counts)
+                    .map_err(|e| match e {
+                        IndexFailure::Db(m) => dbe(&m),
+                        IndexFailure::Import(e) => e,
+                    })?;
             }
 
             // 6. Bookkeeping.
@@ -488,13 +452,17 @@ impl Store {
 const PIPELINE_DEPTH: usize = 2;
 
 /// One entry parsed and encoded off the writer's thread: its rows sorted by (table, key) so
-/// that the B-tree inserts of one entry walk each table (and `scope_rows`) in order. The sort is
-/// stable, so rows with the same key keep their manifest order (the last one wins, as before).
+/// that the B-tree inserts of one entry walk each table in order. The sort is stable, so rows
+/// with the same key keep their manifest order (the last one wins, as before).
 struct Prepared {
     /// 1-based position of the entry in the bundle.
     ordinal: u64,
+    path: String,
+    kind: EntryKind,
     bytes: Vec<u8>,
     sha: Digest,
+    /// Canonical JSON of the rows' [`Source`] (the `source` member of each row value).
+    source_json: Vec<u8>,
     rows: Vec<EncodedRow>,
 }
 
@@ -538,7 +506,10 @@ fn prepare(
     rows.sort_by(|a, b| (a.table.name(), &a.key).cmp(&(b.table.name(), &b.key)));
     Ok(Prepared {
         ordinal,
+        path: entry.path,
+        kind: entry.kind,
         bytes: entry.bytes,
+        source_json,
         sha,
         rows,
     })
@@ -597,16 +568,25 @@ fn pipeline<'s>(
     })
 }
 
-/// Writes prepared entries into the open tables.
+/// Writes prepared entries into the open tables, and sweeps a snapshot's scope at the end.
 struct RowWriter<'h> {
     header: &'h BundleHeader,
     scope_prefix: &'h [u8],
+    /// `source` bytes of every entry written so far: a row whose value has one of these was
+    /// written by this import. Bounded by the bundle's entry count, not its row count.
+    sources: HashSet<Vec<u8>>,
+    /// Paths of the entries written so far.
+    paths: HashSet<String>,
 }
 
 impl RowWriter<'_> {
-    /// Stores the entry's raw bytes and its rows, each with its `scope_rows` stamp.
+    /// Stores the entry's raw bytes, its rows and its `scope_entries` row.
+    ///
+    /// A row counts once per import: a key the same entry wrote just before (rows are sorted,
+    /// so repeats are adjacent) or whose old value an earlier entry of this import wrote is not
+    /// counted again.
     fn write(
-        &self,
+        &mut self,
         t: &mut Tables<'_>,
         p: &Prepared,
         counts: &mut BTreeMap<&'static str, Counts>,
@@ -618,27 +598,117 @@ impl RowWriter<'_> {
         } else {
             c.unchanged += 1
         }
-        let mut scope_key = Vec::new();
+        let mut last: Option<(RowTable, &[u8])> = None;
         for row in &p.rows {
-            scope_key.clear();
-            scope_key.extend_from_slice(self.scope_prefix);
-            scope_key.extend_from_slice(row.table.name().as_bytes());
-            scope_key.push(0);
-            scope_key.extend_from_slice(&row.key);
-            let written_here = t
-                .scope
-                .insert(scope_key.as_slice(), &self.header.id)?
-                .is_some_and(|old| old.value() == &self.header.id);
             let table = t.rows.get_mut(&row.table).expect("all row tables are open");
             let old = table.insert(row.key.as_slice(), row.value.as_slice())?;
-            if row.table == RowTable::AdvisoryIds || written_here {
+            let repeat = last == Some((row.table, row.key.as_slice()));
+            last = Some((row.table, row.key.as_slice()));
+            if row.table == RowTable::AdvisoryIds || repeat {
+                continue;
+            }
+            let old = old.map(|v| v.value().to_vec());
+            if old
+                .as_deref()
+                .and_then(entry_index::row_source)
+                .is_some_and(|s| self.sources.contains(s))
+            {
                 continue;
             }
             let c = counts.entry(row.table.name()).or_default();
             match old {
                 None => c.added += 1,
-                Some(v) if v.value() == row.value.as_slice() => c.unchanged += 1,
+                Some(v) if v == row.value => c.unchanged += 1,
                 Some(_) => c.updated += 1,
+            }
+        }
+        let key = entry_index::key(self.scope_prefix, &p.path);
+        let refs = p.rows.iter().map(|r| (r.table, r.key.as_slice()));
+        let value = match self.header.kind {
+            BundleKind::Snapshot => entry_index::encode(p.sha.as_bytes(), p.kind.name(), refs),
+            // No sweep follows a delta-kind import: rows the entry's previous content wrote stay,
+            // so they stay listed (the union of both lists) for a later snapshot to sweep.
+            BundleKind::Delta => {
+                let mut all: BTreeSet<(RowTable, Vec<u8>)> =
+                    refs.map(|(t, k)| (t, k.to_vec())).collect();
+                if let Some(old) = t.entries.get(key.as_slice())? {
+                    let old = entry_index::EntryRows::decode(old.value())
+                        .map_err(|e| IndexFailure::Db(e.to_string()))?;
+                    for r in old.refs() {
+                        let (t, k) = r.map_err(|e| IndexFailure::Db(e.to_string()))?;
+                        all.insert((t, k.to_vec()));
+                    }
+                }
+                entry_index::encode(
+                    p.sha.as_bytes(),
+                    p.kind.name(),
+                    all.iter().map(|(t, k)| (*t, k.as_slice())),
+                )
+            }
+        };
+        t.entries.insert(key.as_slice(), value.as_slice())?;
+        self.sources.insert(p.source_json.clone());
+        self.paths.insert(p.path.clone());
+        Ok(())
+    }
+
+    /// The snapshot sweep (`spec/store.md` §5 step 6): every row listed by an entry of this
+    /// scope in the previous commit is deleted unless an entry of this import wrote it (an
+    /// `advisory_ids` row follows the `advisories` row it mirrors); index rows of paths this
+    /// bundle does not have are deleted. Streams the previous index: memory does not grow with
+    /// the store.
+    fn sweep(
+        &self,
+        t: &mut Tables<'_>,
+        before: &redb::ReadTransaction,
+        counts: &mut BTreeMap<&'static str, Counts>,
+    ) -> Result<(), IndexFailure> {
+        let db = |e: &dyn std::fmt::Display| IndexFailure::Db(e.to_string());
+        let old_index = before
+            .open_table(tables::SCOPE_ENTRIES)
+            .map_err(|e| db(&e))?;
+        let mut end = self.scope_prefix.to_vec();
+        *end.last_mut().expect("scope prefix ends with NUL") = 1;
+        for item in old_index
+            .range(self.scope_prefix..end.as_slice())
+            .map_err(|e| db(&e))?
+        {
+            let (k, v) = item.map_err(|e| db(&e))?;
+            let path = std::str::from_utf8(&k.value()[self.scope_prefix.len()..])
+                .map_err(|e| db(&format!("scope_entries key: {e}")))?;
+            if !self.paths.contains(path) {
+                t.entries.remove(k.value())?;
+            }
+            let rows = entry_index::EntryRows::decode(v.value()).map_err(|e| db(&e))?;
+            for r in rows.refs() {
+                let (table, key) = r.map_err(|e| db(&e))?;
+                let (check_table, check_key) = match table {
+                    RowTable::AdvisoryIds => (
+                        RowTable::Advisories,
+                        entry_index::advisory_of_id_key(key)
+                            .ok_or_else(|| db(&"advisory_ids key: expected 5 components"))?,
+                    ),
+                    _ => (table, key.to_vec()),
+                };
+                let written_here =
+                    t.rows[&check_table]
+                        .get(check_key.as_slice())?
+                        .is_some_and(|v| {
+                            entry_index::row_source(v.value())
+                                .is_some_and(|s| self.sources.contains(s))
+                        });
+                if written_here {
+                    continue;
+                }
+                let gone = t
+                    .rows
+                    .get_mut(&table)
+                    .expect("all row tables are open")
+                    .remove(key)?
+                    .is_some();
+                if gone && table != RowTable::AdvisoryIds {
+                    counts.entry(table.name()).or_default().removed += 1;
+                }
             }
         }
         Ok(())

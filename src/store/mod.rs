@@ -11,11 +11,13 @@
 mod advisory_row;
 mod db;
 mod delta_import;
+mod entry_index;
 pub mod error;
 mod import;
 mod jcs;
 pub mod keys;
 pub mod maintenance;
+mod migrate;
 pub mod parse;
 pub mod query;
 pub mod records;

@@ -5,7 +5,7 @@
 use redb::TableDefinition;
 
 /// The schema version this build reads and writes (`meta.schema_version`).
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The database file inside a store directory.
 pub const DB_FILE: &str = "store.redb";
@@ -39,9 +39,12 @@ pub const RAW: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("raw");
 /// `tlog_checkpoints`: origin line → canonical JSON `Checkpoint` (largest tree seen).
 pub const TLOG_CHECKPOINTS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("tlog_checkpoints");
-/// `scope_rows`: `publisher 0 channel 0 table 0 row-key` → 32-byte id of the bundle that last
-/// wrote the row (bookkeeping for the snapshot sweep).
-pub const SCOPE_ROWS: TableDefinition<&[u8], &[u8; 32]> = TableDefinition::new("scope_rows");
+/// `scope_rows` (schema 1 only): `publisher 0 channel 0 table 0 row-key` → 32-byte bundle id.
+/// Replaced by [`SCOPE_ENTRIES`] in schema 2; dropped by the migration.
+pub const SCOPE_ROWS_V1: TableDefinition<&[u8], &[u8; 32]> = TableDefinition::new("scope_rows");
+/// `scope_entries`: `publisher 0 channel 0 entry-path` → the entry's SHA-256, kind and the keys
+/// of the rows it wrote (bookkeeping for the snapshot sweep; layout in `entry_index`).
+pub const SCOPE_ENTRIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("scope_entries");
 /// `proofs`: append-only audit log, sequence from 1 → canonical JSON proof.
 pub const PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("proofs");
 

@@ -556,3 +556,117 @@ mod tlog_checkpoints {
         assert!(report.findings.is_empty(), "{:?}", report.findings);
     }
 }
+
+/// A row two entries wrote (the later one wins), then a snapshot that keeps only the earlier
+/// entry, unchanged: the row must end up as that entry writes it, as a fresh import would.
+#[test]
+fn sweep_keeps_rows_another_entry_of_the_bundle_wrote() {
+    let a = osv("DSA-1-1", "CVE-2024-1001", "openssl", "1.0-1");
+    let a2 = osv("DSA-1-1", "CVE-2024-1001", "openssl", "1.0-9");
+    let first = fake(
+        1,
+        BundleKind::Snapshot,
+        vec![
+            ("advisories/a.json", EntryKind::Advisory, a.clone()),
+            ("advisories/b.json", EntryKind::Advisory, a2),
+        ],
+    );
+    let second = fake(
+        2,
+        BundleKind::Snapshot,
+        vec![("advisories/a.json", EntryKind::Advisory, a)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    run(&store, &first, opts()).unwrap();
+    let r = run(&store, &second, opts()).unwrap();
+    let c = r.counts["advisories"];
+    assert_eq!((c.added, c.updated, c.unchanged, c.removed), (0, 2, 0, 0));
+    let dir2 = tempfile::tempdir().unwrap();
+    let fresh = Store::open_write(dir2.path()).unwrap();
+    run(&fresh, &second, opts()).unwrap();
+    assert_eq!(digest(&store), digest(&fresh));
+}
+
+/// A schema-1 store (a `scope_rows` stamp per row) opened for writing is migrated to
+/// `scope_entries`, and the next snapshot sweeps it exactly as a schema-2 store.
+#[test]
+fn schema_1_store_migrates() {
+    use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+    let dir = tempfile::tempdir().unwrap();
+    let first = n1();
+    {
+        let store = Store::open_write(dir.path()).unwrap();
+        run(&store, &first, opts()).unwrap();
+    }
+    // Rewrite the bookkeeping as schema 1 wrote it.
+    {
+        let db = redb::Database::create(Store::db_path(dir.path())).unwrap();
+        let wtx = db.begin_write().unwrap();
+        {
+            let mut stamps = wtx.open_table(tables::SCOPE_ROWS_V1).unwrap();
+            let index = wtx.open_table(tables::SCOPE_ENTRIES).unwrap();
+            for item in index.iter().unwrap() {
+                let (k, v) = item.unwrap();
+                let k = k.value();
+                let at = k
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == 0)
+                    .nth(1)
+                    .unwrap()
+                    .0;
+                let rows = super::entry_index::EntryRows::decode(v.value()).unwrap();
+                for r in rows.refs() {
+                    let (table, key) = r.unwrap();
+                    let mut s = k[..=at].to_vec();
+                    s.extend_from_slice(table.name().as_bytes());
+                    s.push(0);
+                    s.extend_from_slice(key);
+                    stamps.insert(s.as_slice(), &first.header.id).unwrap();
+                }
+            }
+        }
+        wtx.delete_table(tables::SCOPE_ENTRIES).unwrap();
+        wtx.open_table(tables::META)
+            .unwrap()
+            .insert(tables::META_SCHEMA_VERSION, b"1".as_slice())
+            .unwrap();
+        wtx.commit().unwrap();
+        let rtx = db.begin_read().unwrap();
+        assert_eq!(
+            rtx.open_table(tables::SCOPE_ROWS_V1)
+                .unwrap()
+                .len()
+                .unwrap(),
+            9
+        );
+    }
+    let store = Store::open_write(dir.path()).unwrap();
+    {
+        let rtx = store.begin_read().unwrap();
+        let meta = rtx.open_table(tables::META).unwrap();
+        assert_eq!(
+            meta.get(tables::META_SCHEMA_VERSION)
+                .unwrap()
+                .unwrap()
+                .value(),
+            b"2"
+        );
+        assert!(rtx.open_table(tables::SCOPE_ROWS_V1).is_err());
+        assert_eq!(
+            rtx.open_table(tables::SCOPE_ENTRIES)
+                .unwrap()
+                .len()
+                .unwrap(),
+            3
+        );
+    }
+    let r = run(&store, &n2(), opts()).unwrap();
+    let a = r.counts["advisories"];
+    assert_eq!((a.added, a.updated, a.unchanged, a.removed), (2, 2, 0, 2));
+    let dir2 = tempfile::tempdir().unwrap();
+    let fresh = Store::open_write(dir2.path()).unwrap();
+    run(&fresh, &n2(), opts()).unwrap();
+    assert_eq!(digest(&store), digest(&fresh));
+}
