@@ -4,6 +4,8 @@
 # CVE (Debian changelogs, 100 entries per file). Measures, in one run:
 #   - plain extraction of the same bundle:  zstd -d | tar -x
 #   - airlock import into a fresh store:     records/s, MB/s, peak RSS, store size
+#   - the redb floor: the same rows the import wrote, inserted by redb alone in key order in one
+#     durable transaction (examples/redb_floor.rs): what no import through redb can beat
 # Usage: scripts/bench-import.sh [ADVISORIES] [CHANGELOGS]     (defaults 1000000 200000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ trap 'rm -rf "$WORK"' EXIT
 command -v zstd >/dev/null || { apt-get update -qq && apt-get install -y -qq zstd >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
-cargo build --release --quiet
+cargo build --release --quiet --bin airlock --example redb_floor
 BIN=$PWD/${CARGO_BUILD_BUILD_DIR:-target}/release/airlock
 [ -x "$BIN" ] || BIN=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys;print(json.load(sys.stdin)["target_directory"])')/release/airlock
 AT=2026-06-01T00:00:00Z
@@ -83,6 +85,14 @@ for run in 1 2 3; do
   imps="$imps $t"
   rss=$(( r > rss ? r : rss ))
 done
+echo "== redb floor: the same rows, key order, one transaction (3 runs)"
+FLOOR_BIN=$(dirname "$BIN")/examples/redb_floor
+floors=""
+for run in 1 2 3; do
+  line=$("$FLOOR_BIN" store floor.redb); echo "  run $run: $line"
+  floors="$floors $(echo "$line" | sed -E 's/.* in ([0-9.]+) s.*/\1/')"
+done
+rm -f floor.redb
 STORE_BYTES=$(du -sb store | cut -f1)
 ROWS=$("$BIN" store status --store store --json | python3 -c 'import json,sys;t=json.load(sys.stdin)["tables"];print(t["advisories"]+t["changelog_mentions"])')
 "$BIN" store check --store store >/dev/null && echo "  store check: ok"
@@ -90,12 +100,14 @@ ROWS=$("$BIN" store status --store store --json | python3 -c 'import json,sys;t=
 python3 - <<PY
 import statistics
 tar = statistics.median(float(x) for x in "$tars".split())
+floor = statistics.median(float(x) for x in "$floors".split())
 imp = statistics.median(float(x) for x in "$imps".split())
 print(f"medians of 3 runs; load average {open('/proc/loadavg').read().split()[0]}")
 mb = $EVIDENCE_BYTES / 1e6
 print(f"bundle {($BUNDLE_BYTES)/1e6:.1f} MB compressed, {mb:.1f} MB of evidence, {$ROWS} index rows")
 print(f"zstd -d | tar -x : {tar:.2f} s  ({mb/tar:.1f} MB/s)")
 print(f"airlock import   : {imp:.2f} s  ({mb/imp:.1f} MB/s, {$ROWS/imp:,.0f} records/s)")
+print(f"redb floor       : {floor:.2f} s  (ratio extract/floor {tar/floor:.2f}x)")
 print(f"ratio (extract time / import time): {tar/imp:.2f}x  (goal >= 0.5x)")
 print(f"peak RSS {$rss/1024:.0f} MiB, store size {$STORE_BYTES/1e6:.1f} MB")
 PY
