@@ -598,16 +598,30 @@ impl RowWriter<'_> {
         } else {
             c.unchanged += 1
         }
+        let key = entry_index::key(self.scope_prefix, &p.path);
+        // A path the scope held before: most of its rows are likely unchanged, so each is read
+        // first and written only if it differs (a read dirties no page; rewriting the same bytes
+        // would copy the leaf). A new path's rows are simply inserted.
+        let seen_before = t.entries.get(key.as_slice())?.is_some();
         let mut last: Option<(RowTable, &[u8])> = None;
         for row in &p.rows {
             let table = t.rows.get_mut(&row.table).expect("all row tables are open");
-            let old = table.insert(row.key.as_slice(), row.value.as_slice())?;
+            let old = if seen_before {
+                let old = table.get(row.key.as_slice())?.map(|v| v.value().to_vec());
+                if old.as_deref() != Some(row.value.as_slice()) {
+                    table.insert(row.key.as_slice(), row.value.as_slice())?;
+                }
+                old
+            } else {
+                table
+                    .insert(row.key.as_slice(), row.value.as_slice())?
+                    .map(|v| v.value().to_vec())
+            };
             let repeat = last == Some((row.table, row.key.as_slice()));
             last = Some((row.table, row.key.as_slice()));
             if row.table == RowTable::AdvisoryIds || repeat {
                 continue;
             }
-            let old = old.map(|v| v.value().to_vec());
             if old
                 .as_deref()
                 .and_then(entry_index::row_source)
@@ -622,7 +636,6 @@ impl RowWriter<'_> {
                 Some(_) => c.updated += 1,
             }
         }
-        let key = entry_index::key(self.scope_prefix, &p.path);
         let refs = p.rows.iter().map(|r| (r.table, r.key.as_slice()));
         let value = match self.header.kind {
             BundleKind::Snapshot => entry_index::encode(p.sha.as_bytes(), p.kind.name(), refs),
