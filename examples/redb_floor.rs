@@ -12,8 +12,9 @@ use airlock::store::{CACHE_BYTES, Store, tables};
 use redb::{ReadableTable, TableDefinition};
 
 type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+type Def = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
-fn load(rtx: &redb::ReadTransaction, def: TableDefinition<&[u8], &[u8]>) -> Rows {
+fn load(rtx: &redb::ReadTransaction, def: Def) -> Rows {
     let t = rtx.open_table(def).expect("table");
     t.iter()
         .expect("iter")
@@ -32,11 +33,10 @@ fn main() {
     };
     let store = Store::open_read(std::path::Path::new(src)).expect("open store");
     let rtx = store.begin_read().expect("read");
-    let mut defs: Vec<TableDefinition<&[u8], &[u8]>> = tables::ROW_TABLES.to_vec();
+    let mut defs: Vec<Def> = tables::ROW_TABLES.to_vec();
     defs.push(tables::ADVISORY_IDS);
     defs.push(tables::SCOPE_ENTRIES);
-    let loaded: Vec<(TableDefinition<&[u8], &[u8]>, Rows)> =
-        defs.into_iter().map(|d| (d, load(&rtx, d))).collect();
+    let loaded: Vec<(Def, Rows)> = defs.into_iter().map(|d| (d, load(&rtx, d))).collect();
     let raw: Vec<([u8; 32], Vec<u8>)> = {
         let t = rtx.open_table(tables::RAW).expect("raw");
         t.iter()
