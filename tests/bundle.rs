@@ -276,6 +276,17 @@ fn create_refuses_what_it_cannot_classify_or_parse() {
         (1, "evidence-json-invalid".into())
     );
 
+    // Larger than what create reads into memory at once: the streaming check refuses it too.
+    let site = self::site();
+    let mut big = b"[".to_vec();
+    big.extend(std::iter::repeat_n(b"1,".as_slice(), 3 << 20).flatten());
+    big.extend_from_slice(b"}");
+    site.write("ev/advisories/big-broken.json", &big);
+    assert_eq!(
+        failure_code(&site, &create_args),
+        (1, "evidence-json-invalid".into())
+    );
+
     let site = self::site();
     site.write("ev/packages/readme", b"x");
     assert_eq!(

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bundle_format::digest::hash_reader;
-use bundle_format::manifest::MANIFEST_PAYLOAD_TYPE;
+use bundle_format::digest::{DualHasher, hash_reader};
 use bundle_format::{
     BundleKind, BundleWriter, EntryKind, EntryPath, Envelope, FileDigests, Limits, Manifest,
     ManifestEntry, ManifestError, ManifestHeader, PathError, WriteError, WriteOptions,
@@ -245,6 +244,67 @@ fn check_json(path: &Path, lines: bool) -> Result<(), CreateError> {
     Ok(())
 }
 
+/// Files up to this size are read once into memory, then checked and hashed from there; larger
+/// ones are streamed (bounding each worker's buffer).
+const WHOLE_FILE_BYTES: u64 = 4 << 20;
+
+/// Checks a `.json` file's bytes hold one JSON value (the same grammar and messages as
+/// [`check_json`], which streams).
+fn check_json_bytes(path: &Path, bytes: &[u8]) -> Result<(), CreateError> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map(|_| ())
+        .map_err(|e| CreateError::Json {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// Refuses what the layout says must parse (JSON, packages), then hashes the file. Small files
+/// are read once into `buf`; `.jsonl` and large files are read from disk per check.
+fn check_and_hash(file: &PlannedFile, buf: &mut Vec<u8>) -> Result<FileDigests, CreateError> {
+    let json = layout::json_check(file.kind, file.path.as_str());
+    let package = matches!(
+        file.kind,
+        EntryKind::SourcePackage | EntryKind::BinaryPackage
+    );
+    let check_package = |bytes: &[u8]| {
+        layout::check_package(file.kind, file.path.as_str(), bytes).map_err(|source| {
+            CreateError::Package {
+                path: file.source.clone(),
+                source,
+            }
+        })
+    };
+    if json != Some(true) && file.size <= WHOLE_FILE_BYTES {
+        buf.clear();
+        let f = File::open(&file.source).map_err(io_err(&file.source))?;
+        // One byte more than the limit tells a file that grew since planning.
+        f.take(WHOLE_FILE_BYTES + 1)
+            .read_to_end(buf)
+            .map_err(io_err(&file.source))?;
+        if buf.len() as u64 <= WHOLE_FILE_BYTES {
+            if json == Some(false) {
+                check_json_bytes(&file.source, buf)?;
+            }
+            if package {
+                check_package(buf)?;
+            }
+            let mut hasher = DualHasher::new();
+            hasher.update(buf);
+            return Ok(hasher.finish());
+        }
+    }
+    if let Some(lines) = json {
+        check_json(&file.source, lines)?;
+    }
+    if package {
+        let bytes = std::fs::read(&file.source).map_err(io_err(&file.source))?;
+        check_package(&bytes)?;
+    }
+    let f = File::open(&file.source).map_err(io_err(&file.source))?;
+    hash_reader(f).map_err(io_err(&file.source))
+}
+
 /// Hashes (and JSON-checks) every planned file with `threads` workers.
 fn hash_all(
     files: &[PlannedFile],
@@ -255,30 +315,12 @@ fn hash_all(
     let results: Mutex<Vec<Option<Result<FileDigests, CreateError>>>> =
         Mutex::new((0..files.len()).map(|_| None).collect());
     let work = || {
+        // Reused across files: holds one whole file of at most `WHOLE_FILE_BYTES`.
+        let mut buf = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(file) = files.get(i) else { break };
-            let result = (|| {
-                if let Some(lines) = layout::json_check(file.kind, file.path.as_str()) {
-                    check_json(&file.source, lines)?;
-                }
-                if matches!(
-                    file.kind,
-                    EntryKind::SourcePackage | EntryKind::BinaryPackage
-                ) {
-                    let bytes = std::fs::read(&file.source).map_err(io_err(&file.source))?;
-                    layout::check_package(file.kind, file.path.as_str(), &bytes).map_err(
-                        |source| CreateError::Package {
-                            path: file.source.clone(),
-                            source,
-                        },
-                    )?;
-                }
-                let f = File::open(&file.source).map_err(io_err(&file.source))?;
-                let digests = hash_reader(f).map_err(io_err(&file.source))?;
-                progress(digests.size);
-                Ok(digests)
-            })();
+            let result = check_and_hash(file, &mut buf).inspect(|d| progress(d.size));
             let failed = result.is_err();
             results
                 .lock()
@@ -366,11 +408,10 @@ pub fn create<W: Write>(
         base: None,
     };
     let manifest = Manifest::build(header, entries, &options.limits)?;
-    let mut envelope = Envelope::new(MANIFEST_PAYLOAD_TYPE, manifest.to_payload());
-    sign_envelope(&mut envelope, key);
-    let mut writer = BundleWriter::new(
+    let (mut writer, envelope) = BundleWriter::from_manifest(
         out,
-        &envelope,
+        manifest,
+        |envelope| sign_envelope(envelope, key),
         &options.limits,
         WriteOptions {
             threads: options.threads,
@@ -380,6 +421,7 @@ pub fn create<W: Write>(
         let f = File::open(&file.source).map_err(io_err(&file.source))?;
         writer.append(&file.path, &mut Progress { inner: f, progress })?;
     }
+    let manifest = writer.manifest().clone();
     let out = writer.finish()?;
     Ok((manifest, envelope, out))
 }

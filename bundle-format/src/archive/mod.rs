@@ -6,6 +6,7 @@
 //! produces for the entry's path and size, byte for byte; readers compare the whole 512-byte
 //! block, so mode, owner, times, link names and checksum need no separate checks.
 
+mod pipeline;
 mod read;
 #[cfg(test)]
 mod tests;

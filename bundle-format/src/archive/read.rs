@@ -14,6 +14,7 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use zstd::stream::read::Decoder;
 
+use super::pipeline::HashPipeline;
 use super::{BLOCK_BYTES, canonical_header, padding_bytes};
 use crate::Limits;
 use crate::digest::{DualHasher, FileDigests};
@@ -509,11 +510,66 @@ impl<R: Read> BundleReader<R> {
     ///
     /// # Errors
     /// The first [`ReadError`].
+    ///
+    /// SHA-256 and BLAKE3 run on two worker threads while this thread decompresses and checks
+    /// the archive ([`super::pipeline`]); the error reported is the one checking each entry in
+    /// turn would report.
     pub fn verify_remaining(&mut self) -> Result<ReadSummary, ReadError> {
-        while let Some(entry) = self.next_entry()? {
-            entry.finish()?;
+        self.guard()?;
+        if self.current.is_some() {
+            // An entry handed out by `next_entry` is open: finish it here first.
+            if let Err(e) = self.finish_current() {
+                return Err(self.poison(e));
+            }
         }
-        Ok(self.summary())
+        let (read, mismatch) = std::thread::scope(|scope| {
+            let (mut pipeline, workers) = HashPipeline::start(scope);
+            let read = self.drain_into(&mut pipeline);
+            pipeline.close();
+            (read, workers.finish())
+        });
+        let result = match (mismatch, read) {
+            (Some((index, expected, found)), _) => Err(ReadError::DigestMismatch {
+                path: self
+                    .manifest
+                    .as_ref()
+                    .expect("entries need a manifest")
+                    .entries[index]
+                    .path
+                    .clone(),
+                expected,
+                found,
+            }),
+            (None, read) => read,
+        };
+        match result {
+            Ok(()) => Ok(self.summary()),
+            Err(e) => Err(self.poison(e)),
+        }
+    }
+
+    /// Reads every remaining entry into `pipeline`, checking everything but the digests.
+    fn drain_into(&mut self, pipeline: &mut HashPipeline) -> Result<(), ReadError> {
+        while self.advance()? {
+            loop {
+                let chunk = pipeline.chunk();
+                let n = self.read_current_raw(chunk.space())?;
+                if n == 0 {
+                    break;
+                }
+                chunk.filled(n);
+            }
+            let index = self.current.as_ref().expect("an entry is open").index;
+            let (sha256, blake3, size) = {
+                let entry = self.pad_current()?;
+                (entry.sha256, entry.blake3, entry.size)
+            };
+            pipeline.end_entry(index, sha256, blake3);
+            self.entries_done += 1;
+            self.bytes_done += size;
+            self.current = None;
+        }
+        Ok(())
     }
 
     /// Counts so far.
@@ -636,6 +692,15 @@ impl<R: Read> BundleReader<R> {
     }
 
     fn read_current(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
+        let n = self.read_current_raw(buf)?;
+        if let Some(current) = self.current.as_mut() {
+            current.hasher.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    /// Reads the open entry's content without hashing it; 0 at its end.
+    fn read_current_raw(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
         let Some(current) = self.current.as_mut() else {
             return Ok(0);
         };
@@ -659,7 +724,6 @@ impl<R: Read> BundleReader<R> {
                 context: format!("inside entry {path}"),
             });
         }
-        current.hasher.update(&buf[..n]);
         current.remaining -= n as u64;
         Ok(n)
     }
@@ -675,14 +739,13 @@ impl<R: Read> BundleReader<R> {
         };
         self.scratch = scratch;
         drained?;
+        self.pad_current()?;
         let current = self.current.take().expect("an entry is open");
         let entry = &self
             .manifest
             .as_ref()
             .expect("entries need a manifest")
             .entries[current.index];
-        let path = entry.path.to_string();
-        self.stream.skip_padding(padding_bytes(entry.size), &path)?;
         let digests = current.hasher.finish();
         for (expected, found) in [
             (entry.sha256, digests.sha256),
@@ -699,6 +762,20 @@ impl<R: Read> BundleReader<R> {
         self.entries_done += 1;
         self.bytes_done += entry.size;
         Ok(digests)
+    }
+
+    /// After the open entry's content: checks its padding. Returns the entry; its digests are
+    /// still unchecked.
+    fn pad_current(&mut self) -> Result<&ManifestEntry, ReadError> {
+        let index = self.current.as_ref().expect("an entry is open").index;
+        let entry = &self
+            .manifest
+            .as_ref()
+            .expect("entries need a manifest")
+            .entries[index];
+        self.stream
+            .skip_padding(padding_bytes(entry.size), entry.path.as_str())?;
+        Ok(entry)
     }
 }
 

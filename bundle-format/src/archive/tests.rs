@@ -256,3 +256,85 @@ fn writer_refuses_changed_input() {
     let mut sink = Vec::new();
     sink.write_all(b"").unwrap();
 }
+
+/// `verify_remaining` (digests on worker threads) against entry-by-entry reading.
+fn verify_fast(bytes: &[u8]) -> Result<ReadSummary, ReadError> {
+    let mut r = BundleReader::open(bytes, Limits::default())?;
+    r.load_manifest()?;
+    r.verify_remaining()
+}
+
+#[test]
+fn pipelined_verification_reports_what_sequential_reading_reports() {
+    // Many small entries (sharing hash chunks) and large ones (spanning several).
+    let mut many: Vec<(String, Vec<u8>)> = (0..200u32)
+        .map(|i| {
+            let len = (i as usize * 37) % 5000;
+            (
+                format!("advisories/{i:04}.json"),
+                vec![(i % 251) as u8; len],
+            )
+        })
+        .collect();
+    many.push((
+        "blobs/big".into(),
+        (0..400_000u32).flat_map(u32::to_le_bytes).collect(),
+    ));
+    let files: Vec<(&str, Vec<u8>)> = many.iter().map(|(p, d)| (p.as_str(), d.clone())).collect();
+    let entries = |data: &dyn Fn(usize, &[u8]) -> Vec<u8>| {
+        files
+            .iter()
+            .enumerate()
+            .map(|(i, (p, d))| member(p, &data(i, d)))
+            .collect::<Vec<_>>()
+            .concat()
+    };
+    let env = envelope_for(&files);
+    let good = write_bundle(&files, 2);
+    let summary = verify_fast(&good).unwrap();
+    assert_eq!(summary.entries, files.len() as u64);
+    assert_eq!(summary.compressed_bytes, good.len() as u64);
+
+    let flip = |at: usize| {
+        move |i: usize, d: &[u8]| {
+            let mut d = d.to_vec();
+            if i == at && !d.is_empty() {
+                let mid = d.len() / 2;
+                d[mid] ^= 1;
+            }
+            d
+        }
+    };
+    // (name, whether a digest mismatch must win, bytes); `hostile` adds the end marker.
+    let mut cases: Vec<(String, bool, Vec<u8>)> = Vec::new();
+    for at in [1, 57, 199, 200] {
+        let early = at < 200;
+        let bytes = hostile(&env, &entries(&flip(at)));
+        // A flipped byte early and the archive cut short later: the flip is reported.
+        let cut = bytes[..bytes.len() - 3000].to_vec();
+        cases.push((format!("flipped {at} then truncated"), early, cut));
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(b"garbage");
+        cases.push((format!("flipped {at} then trailing"), true, trailing));
+        cases.push((format!("flipped {at}"), true, bytes));
+    }
+    cases.push(("truncated".into(), false, good[..good.len() / 2].to_vec()));
+    let mut trailing = good.clone();
+    trailing.extend_from_slice(b"x");
+    cases.push(("trailing".into(), false, trailing));
+    let mut reordered = files.clone();
+    reordered.swap(3, 4);
+    let tar: Vec<u8> = reordered.iter().flat_map(|(p, d)| member(p, d)).collect();
+    cases.push(("out of order".into(), false, hostile(&env, &tar)));
+    for (name, mismatch, bytes) in &cases {
+        let slow = read_all(bytes).unwrap_err();
+        let fast = verify_fast(bytes).unwrap_err();
+        assert_eq!(slow.code(), fast.code(), "{name}: {slow} / {fast}");
+        assert_eq!(slow.to_string(), fast.to_string(), "{name}");
+        assert_eq!(
+            *mismatch,
+            fast.code() == "entry-digest-mismatch",
+            "{name}: {fast}"
+        );
+    }
+}

@@ -150,6 +150,40 @@ impl<W: Write> BundleWriter<W> {
         limits: &Limits,
         options: WriteOptions,
     ) -> Result<Self, WriteError> {
+        let manifest = Manifest::from_payload(&envelope.payload, limits)?;
+        Self::start(out, envelope, manifest, limits, options)
+    }
+
+    /// Starts a bundle from a manifest the caller built: validates it under `limits`, wraps its
+    /// payload in an envelope, lets `sign` sign it, and writes it as the first frame. Returns the
+    /// envelope too. Unlike [`BundleWriter::new`] this does not parse the payload back, which
+    /// for a large manifest costs more memory than everything else (the payload comes from
+    /// `manifest`, so they cannot differ).
+    ///
+    /// # Errors
+    /// [`WriteError`].
+    pub fn from_manifest(
+        out: W,
+        manifest: Manifest,
+        sign: impl FnOnce(&mut Envelope),
+        limits: &Limits,
+        options: WriteOptions,
+    ) -> Result<(Self, Envelope), WriteError> {
+        manifest.validate(limits)?;
+        let mut envelope = Envelope::new(MANIFEST_PAYLOAD_TYPE, manifest.to_payload());
+        sign(&mut envelope);
+        let writer = Self::start(out, &envelope, manifest, limits, options)?;
+        Ok((writer, envelope))
+    }
+
+    /// Checks the envelope around `manifest` and writes it as the first frame.
+    fn start(
+        out: W,
+        envelope: &Envelope,
+        manifest: Manifest,
+        limits: &Limits,
+        options: WriteOptions,
+    ) -> Result<Self, WriteError> {
         if envelope.payload_type != MANIFEST_PAYLOAD_TYPE {
             return Err(WriteError::PayloadType {
                 found: envelope.payload_type.clone(),
@@ -158,7 +192,6 @@ impl<W: Write> BundleWriter<W> {
         if envelope.signatures.is_empty() {
             return Err(WriteError::Unsigned);
         }
-        let manifest = Manifest::from_payload(&envelope.payload, limits)?;
         let json = envelope.to_json();
         let size = json.len() as u64;
         if size > limits.max_manifest_bytes {
