@@ -42,8 +42,9 @@ mkdir -p "$E"/{advisories/osv,changelogs,patches,packages,fingerprints,attestati
 cp fixtures/evidence/advisories/osv/GHSA-4v7x-pqxf-cx7m.json "$E/advisories/osv/"
 cp fixtures/changelogs/bash-binnmu.changelog.amd64.gz "$E/changelogs/"
 cp fixtures/vectors/hunksig/fix-a.patch "$E/patches/"
-printf '!<arch>\nvector: not a real package\n' > "$E/packages/hello_1.0-1_amd64.deb"
-printf 'Format: 3.0 (quilt)\nSource: hello\nVersion: 1.0-1\n' > "$E/packages/hello_1.0-1.dsc"
+# Real Debian packages (fixtures/packages/SOURCES.md): create parses and refuses fake ones.
+cp fixtures/packages/libdisorder0_0.0.2+git20130809.8062ee1-4+b1_amd64.deb "$E/packages/"
+cp fixtures/packages/expat_2.5.0-1+deb12u2.dsc "$E/packages/"
 printf '{"vector":"fingerprint","functions":[]}\n' > "$E/fingerprints/hello.json"
 cp fixtures/evidence/attestations/sigstore.js-2.0.0-provenance.sigstore.json "$E/attestations/"
 cp fixtures/evidence/tlog/rekor-checkpoint-from-rules_lint-bundle.note "$E/tlog/"
