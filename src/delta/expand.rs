@@ -3,8 +3,8 @@
 //! and apply recompresses the target's streams with recipes proven at create time.
 //!
 //! Streams are found in zip / jar / wheel members (deflate), gzip files such as `.crate` and
-//! `.tar.gz` (the deflate body; header and trailer stay bytes), and `.deb` (`ar` members ending
-//! `.gz`, `.xz`, `.zst`). A target stream without a reproducing recipe stays as its compressed
+//! `.tar.gz` (the deflate body; header and trailer stay bytes), `.deb` (`ar` members ending
+//! `.gz`, `.xz`, `.zst`) and RPM payloads (gzip, xz, zstd). A target stream without a reproducing recipe stays as its compressed
 //! bytes in the expanded target, so every target can still be packed exactly.
 
 use bundle_format::delta::manifest::{BaseStream, Recipe, TargetStream};
@@ -131,10 +131,29 @@ fn ar_streams(d: &[u8]) -> Option<Vec<Found>> {
     Some(out)
 }
 
+/// The compressed payload of an RPM package (gzip, xz or zstd).
+fn rpm_streams(d: &[u8]) -> Option<Vec<Found>> {
+    let (at, compressor) = super::rpm::payload_offset(d)?;
+    let name = "rpm payload";
+    let f = match compressor.as_str() {
+        "gzip" => gzip_body(d, at, name)?,
+        "xz" | "zstd" => Found {
+            offset: at,
+            len: d.len() - at,
+            codec: if compressor == "xz" { "xz" } else { "zstd" },
+            name: name.into(),
+        },
+        _ => return None,
+    };
+    Some(vec![f])
+}
+
 /// The compressed streams of `d`, sorted and non-overlapping; empty for anything else.
 #[must_use]
 pub fn find_streams(d: &[u8]) -> Vec<Found> {
-    let mut v = if d.starts_with(b"!<arch>\n") {
+    let mut v = if super::rpm::is_rpm(d) {
+        rpm_streams(d)
+    } else if d.starts_with(b"!<arch>\n") {
         ar_streams(d)
     } else if d.starts_with(&[0x1f, 0x8b]) {
         gzip_body(d, 0, "gzip").map(|f| vec![f])
