@@ -482,20 +482,12 @@ fn tar_file(d: &[u8], want: &str) -> Option<Vec<u8>> {
 
 /// The members of a Unix `ar` archive (name, bytes).
 fn ar_members(d: &[u8]) -> Option<Vec<(String, &[u8])>> {
-    let mut p = 8usize;
-    let mut out = Vec::new();
-    while p + 60 <= d.len() {
-        let h = &d[p..p + 60];
-        let name = String::from_utf8_lossy(&h[..16])
-            .trim()
-            .trim_end_matches('/')
-            .to_owned();
-        let size: usize = String::from_utf8_lossy(&h[48..58]).trim().parse().ok()?;
-        let body = d.get(p + 60..p + 60 + size)?;
-        out.push((name, body));
-        p += 60 + size + (size & 1);
-    }
-    Some(out)
+    Some(
+        super::expand::ar_entries(d)?
+            .into_iter()
+            .map(|(name, at, len)| (name, &d[at..at + len]))
+            .collect(),
+    )
 }
 
 fn deb(base: &[u8], target: &[u8], a: &mut Analysis) {

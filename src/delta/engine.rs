@@ -344,11 +344,16 @@ pub fn create(
         let forward = s.spawn(|| build_forward(base, target));
         let reverse = s.spawn(|| {
             let rev = ops::diff(target, base);
-            payload::encode(target, base, &rev.ops, &rev.add).map_err(|source| {
-                DeltaError::Payload {
-                    file: REVERSE_PAYLOAD_FILE,
-                    source,
-                }
+            payload::encode_at(
+                target,
+                base,
+                &rev.ops,
+                &rev.add,
+                payload::REVERSE_ZSTD_LEVEL,
+            )
+            .map_err(|source| DeltaError::Payload {
+                file: REVERSE_PAYLOAD_FILE,
+                source,
             })
         });
         let rest = (

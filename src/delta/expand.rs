@@ -99,8 +99,9 @@ fn gzip_body(d: &[u8], at: usize, name: &str) -> Option<Found> {
     })
 }
 
-/// Compressed members of a Unix `ar` archive (`.deb`).
-fn ar_streams(d: &[u8]) -> Option<Vec<Found>> {
+/// The members of a Unix `ar` archive: (name, body offset, body length). `None` if a header or
+/// body runs past the end.
+pub(crate) fn ar_entries(d: &[u8]) -> Option<Vec<(String, usize, usize)>> {
     let mut p = 8usize;
     let mut out = Vec::new();
     while p + 60 <= d.len() {
@@ -112,6 +113,16 @@ fn ar_streams(d: &[u8]) -> Option<Vec<Found>> {
         let size: usize = String::from_utf8_lossy(&h[48..58]).trim().parse().ok()?;
         let body = p + 60;
         d.get(body..body.checked_add(size)?)?;
+        out.push((name, body, size));
+        p = body + size + (size & 1);
+    }
+    Some(out)
+}
+
+/// Compressed members of a Unix `ar` archive (`.deb`).
+fn ar_streams(d: &[u8]) -> Option<Vec<Found>> {
+    let mut out = Vec::new();
+    for (name, body, size) in ar_entries(d)? {
         if name.ends_with(".gz") {
             out.extend(gzip_body(d, body, &name));
         } else if let Some(codec) = [(".xz", "xz"), (".zst", "zstd")]
@@ -126,7 +137,6 @@ fn ar_streams(d: &[u8]) -> Option<Vec<Found>> {
                 name,
             });
         }
-        p = body + size + (size & 1);
     }
     Some(out)
 }

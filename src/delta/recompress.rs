@@ -28,7 +28,14 @@ fn read_capped(r: impl Read, cap: u64) -> Option<Vec<u8>> {
 pub fn inflate_prefix(data: &[u8], cap: u64) -> Option<(Vec<u8>, usize)> {
     let mut d = flate2::Decompress::new(false);
     let mut out = Vec::with_capacity(data.len().saturating_mul(3).min(cap as usize));
+    let mut last = (u64::MAX, u64::MAX);
     loop {
+        // No progress with room to write: the stream is stuck (truncated or malformed).
+        let now = (d.total_in(), d.total_out());
+        if now == last && out.len() < out.capacity() {
+            return None;
+        }
+        last = now;
         if out.len() == out.capacity() {
             if out.len() as u64 >= cap {
                 return None;
@@ -104,6 +111,25 @@ fn xz_threads() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4) as u32)
 }
 
+/// Raw deflate with miniz_oxide exactly as its one-shot `compress_to_vec` (same flags, whole
+/// input with `Finish`), but handing each output block to `out` so a comparison stops early.
+fn miniz_deflate(mut input: &[u8], level: u8, mut out: impl Write) -> std::io::Result<()> {
+    use miniz_oxide::deflate::core::{
+        CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+    };
+    let mut c = CompressorOxide::new(create_comp_flags_from_zip_params(level.into(), -15, 0));
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let (status, used, produced) = compress(&mut c, input, &mut buf, TDEFLFlush::Finish);
+        out.write_all(&buf[..produced])?;
+        match status {
+            TDEFLStatus::Done => return Ok(()),
+            TDEFLStatus::Okay if used <= input.len() => input = &input[used..],
+            _ => return Err(std::io::Error::other("miniz_oxide: compression failed")),
+        }
+    }
+}
+
 /// Encodes `inner` with `r` into `out`; errors if the recipe is unknown or `out` refuses bytes.
 fn encode_into(r: &Recipe, inner: &[u8], out: impl Write) -> Result<(), RecipeError> {
     let bad = || RecipeError(format!("unknown recipe {r:?}"));
@@ -115,9 +141,7 @@ fn encode_into(r: &Recipe, inner: &[u8], out: impl Write) -> Result<(), RecipeEr
             e.finish().map_err(io)?;
         }
         ("deflate", "miniz_oxide") if r.level <= 10 && r.check == "none" => {
-            let mut out = out;
-            out.write_all(&miniz_oxide::deflate::compress_to_vec(inner, r.level as u8))
-                .map_err(io)?;
+            miniz_deflate(inner, r.level as u8, out).map_err(io)?;
         }
         ("xz", enc @ ("liblzma" | "liblzma-mt")) if r.level <= 9 => {
             let check = xz_check(&r.check).ok_or_else(bad)?;
@@ -281,6 +305,16 @@ mod tests {
                 // Another recipe may give the same bytes; it must reproduce them exactly.
                 assert_eq!(encode(&found, &inner).unwrap(), z, "{r:?}");
             }
+        }
+    }
+
+    #[test]
+    fn miniz_blocks_equal_the_one_shot_encoder() {
+        let inner = sample();
+        for level in [1u8, 6, 9, 10] {
+            let mut v = Vec::new();
+            miniz_deflate(&inner, level, &mut v).unwrap();
+            assert_eq!(v, miniz_oxide::deflate::compress_to_vec(&inner, level));
         }
     }
 
