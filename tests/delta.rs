@@ -136,7 +136,7 @@ fn zip_deflated(members: &[(&str, &[u8], Vec<u8>)], dos_time: u16) -> Vec<u8> {
         out.extend_from_slice(b"PK\x03\x04");
         common(&mut out);
         out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(&comp);
+        out.extend_from_slice(comp);
         central.extend_from_slice(b"PK\x01\x02");
         central.extend_from_slice(&20u16.to_le_bytes());
         common(&mut central);
