@@ -4,7 +4,7 @@
 # Fetches real consecutive-version pairs itself:
 #   - native libraries from PyPI wheels: pydantic_core (manylinux x86_64 .so) and orjson
 #     (win_amd64 .pyd), plus one whole wheel (zip container);
-#   - Debian bookworm .deb packages of two versions (bookworm-security vs bookworm point release),
+#   - Debian bookworm .deb packages of two versions still on the mirror (bookworm, bookworm-security),
 #     as packages and the shared library inside;
 #   - .crate archives from crates.io's static download host.
 # For every pair it measures delta size, create time and apply time for
@@ -94,20 +94,20 @@ if [ ! -f "$P/.fetched" ]; then
   wheel_member "$a" 'orjson/orjson*.so' >"$W/a.so"
   wheel_member "$b" 'orjson/orjson*.so' >"$W/b.so"
   pair orjson-3.10.11-3.10.12.so "$W/a.so" "$W/b.so"
-  a=$(deb libssl3 3.0.19-1~deb12u2)
-  b=$(deb libssl3 3.0.20-1~deb12u1)
-  pair libssl3-3.0.19-3.0.20.deb "$a" "$b"
+  a=$(deb libssl3 3.0.20-1~deb12u2)
+  b=$(deb libssl3 3.0.22-1~deb12u2)
+  pair libssl3-3.0.20-3.0.22.deb "$a" "$b"
   deb_member "$a" usr/lib/x86_64-linux-gnu/libcrypto.so.3 >"$W/a.so"
   deb_member "$b" usr/lib/x86_64-linux-gnu/libcrypto.so.3 >"$W/b.so"
-  pair libcrypto.so.3-3.0.19-3.0.20 "$W/a.so" "$W/b.so"
+  pair libcrypto.so.3-3.0.20-3.0.22 "$W/a.so" "$W/b.so"
   a=$(deb curl 7.88.1-10+deb12u5)
-  b=$(deb curl 7.88.1-10+deb12u14)
-  pair curl-deb12u5-deb12u14.deb "$a" "$b"
+  b=$(deb curl 7.88.1-10+deb12u15)
+  pair curl-deb12u5-deb12u15.deb "$a" "$b"
   a=$(deb libcurl4 7.88.1-10+deb12u5)
-  b=$(deb libcurl4 7.88.1-10+deb12u14)
+  b=$(deb libcurl4 7.88.1-10+deb12u15)
   deb_member "$a" usr/lib/x86_64-linux-gnu/libcurl.so.4.8.0 >"$W/a.so"
   deb_member "$b" usr/lib/x86_64-linux-gnu/libcurl.so.4.8.0 >"$W/b.so"
-  pair libcurl.so.4.8.0-deb12u5-deb12u14 "$W/a.so" "$W/b.so"
+  pair libcurl.so.4.8.0-deb12u5-deb12u15 "$W/a.so" "$W/b.so"
   pair serde-1.0.214-1.0.215.crate "$(crate serde 1.0.214)" "$(crate serde 1.0.215)"
   pair tokio-1.41.0-1.41.1.crate "$(crate tokio 1.41.0)" "$(crate tokio 1.41.1)"
   rm -f "$W"/a.* "$W"/b.*

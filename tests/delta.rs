@@ -100,14 +100,24 @@ fn same_inputs_give_identical_deltas() {
     }
 }
 
+fn deflate6(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
 /// A minimal zip writer: deflated members in the given order with the given DOS time.
 fn zip(members: &[(&str, &[u8])], dos_time: u16) -> Vec<u8> {
+    let deflated: Vec<(&str, &[u8], Vec<u8>)> =
+        members.iter().map(|&(n, d)| (n, d, deflate6(d))).collect();
+    zip_deflated(&deflated, dos_time)
+}
+
+/// [`zip`] with each member's deflate stream given.
+fn zip_deflated(members: &[(&str, &[u8], Vec<u8>)], dos_time: u16) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
-    for (name, data) in members {
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
-        enc.write_all(data).unwrap();
-        let comp = enc.finish().unwrap();
+    for (name, data, comp) in members {
         let mut crc = flate2::Crc::new();
         crc.update(data);
         let offset = out.len() as u32;
@@ -126,7 +136,7 @@ fn zip(members: &[(&str, &[u8])], dos_time: u16) -> Vec<u8> {
         out.extend_from_slice(b"PK\x03\x04");
         common(&mut out);
         out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(&comp);
+        out.extend_from_slice(comp);
         central.extend_from_slice(b"PK\x01\x02");
         central.extend_from_slice(&20u16.to_le_bytes());
         common(&mut central);
@@ -887,13 +897,25 @@ fn rpm_payloads_are_diffed_member_by_member() {
         assert_eq!(added, ["libfeature1"], "{comp}");
         assert!(m.materials_delta.removed.is_empty());
         let note = c.notes.join(" ");
-        if comp == "xz" {
-            assert!(
-                note.contains("recipe found: xz preset 6, check sha256"),
-                "{note}"
-            );
-        } else {
-            assert!(note.contains("no recompression recipe"), "{note}");
+        // rpmbuild's gzip (zlib 9) and xz (liblzma preset 6, SHA-256) are reproduced, so the
+        // payload acts on the cpio archive; its zstd frame (other libzstd) is not.
+        let x = m.expansion.as_ref();
+        match comp {
+            "gz" | "xz" => {
+                let recipe = if comp == "gz" {
+                    "deflate zlib level 9 check none"
+                } else {
+                    "xz liblzma level 6 check sha256"
+                };
+                assert!(note.contains(&format!("recipe found: {recipe}")), "{note}");
+                let x = x.expect("expanded");
+                assert_eq!(x.target_streams.len(), 1);
+                assert!(x.kept_streams.is_empty());
+            }
+            _ => {
+                assert!(note.contains("no recompression recipe"), "{note}");
+                assert!(x.is_none());
+            }
         }
     }
 }
@@ -913,4 +935,172 @@ fn malformed_rpm_degrades_to_the_byte_view() {
         "{:?}",
         m.container.notes
     );
+}
+
+/// A `.crate` as cargo writes one: a tar of `name-version/...` in gzip (file name in the header,
+/// mtime 0) from flate2 with zlib at level 9.
+fn crate_file(version: &str, lib: &[u8]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, data) in [
+        (
+            "Cargo.toml",
+            format!("[package]\nname = \"demo\"\nversion = \"{version}\"\n").into_bytes(),
+        ),
+        ("src/lib.rs", lib.to_vec()),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        h.set_cksum();
+        tar.append_data(&mut h, format!("demo-{version}/{path}"), &data[..])
+            .unwrap();
+    }
+    let tar = tar.into_inner().unwrap();
+    let mut gz = flate2::GzBuilder::new()
+        .filename(format!("demo-{version}.crate"))
+        .write(Vec::new(), flate2::Compression::best());
+    gz.write_all(&tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Rust-like source text, deterministic.
+fn source_text(lines: u32) -> Vec<u8> {
+    (0..lines)
+        .flat_map(|i| {
+            format!(
+                "pub fn item_{i}(x: u64) -> u64 {{ x.wrapping_mul({}) ^ {} }}\n",
+                u64::from(i).wrapping_mul(2_654_435_761) % 9973,
+                (i * 7919) % 1000
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+fn assert_expanded(
+    m: &DeltaManifest,
+    streams: usize,
+    recipe: (&str, &str, u32),
+    target_len: usize,
+) {
+    let x = m
+        .expansion
+        .as_ref()
+        .expect("the payload acts on the expanded container");
+    assert_eq!(x.target_streams.len(), streams, "{x:?}");
+    assert!(x.kept_streams.is_empty(), "{:?}", x.kept_streams);
+    let big = x.target_streams.iter().max_by_key(|s| s.len).unwrap();
+    assert_eq!(
+        (
+            big.recipe.codec.as_str(),
+            big.recipe.encoder.as_str(),
+            big.recipe.level
+        ),
+        recipe
+    );
+    // A few edited lines: the delta is a small fraction of the compressed container.
+    assert!(
+        m.payload.size * 10 < target_len as u64,
+        "payload {} of target {target_len}",
+        m.payload.size
+    );
+}
+
+#[test]
+fn crate_archives_are_diffed_decompressed_and_recompressed_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = source_text(4000);
+    let mut lib2 = lib.clone();
+    lib2.splice(
+        100_000..100_000,
+        b"// 1.0.1: fixed an overflow\n".iter().copied(),
+    );
+    let (base, target) = (crate_file("1.0.0", &lib), crate_file("1.0.1", &lib2));
+    let m = round_trip(dir.path(), &base, &target, "crate");
+    assert_eq!(m.artifact_type, "crate");
+    assert_expanded(&m, 1, ("deflate", "zlib", 9), target.len());
+}
+
+#[test]
+fn python_zip_and_dpkg_deb_are_diffed_decompressed_and_recompressed_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/delta/containers");
+    for (b, t, streams, recipe) in [
+        ("app-1.0.zip", "app-1.1.zip", 4, ("deflate", "zlib", 6)),
+        (
+            "app_1.0_all.deb",
+            "app_1.1_all.deb",
+            2,
+            ("xz", "liblzma-mt", 6),
+        ),
+    ] {
+        let base = fs::read(fx.join(b)).unwrap();
+        let target = fs::read(fx.join(t)).unwrap();
+        let m = round_trip(dir.path(), &base, &target, b);
+        assert_expanded(&m, streams, recipe, target.len());
+    }
+}
+
+#[test]
+fn unreproducible_member_is_stated_and_shipped_as_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = source_text(3000);
+    let mut text2 = text.clone();
+    text2[50_000..50_010].copy_from_slice(b"0123456789");
+    // b.txt deflated with a sync flush after 1000 bytes: valid deflate that no one-shot recipe
+    // writes, so it must stay bytes (and be said so) while a.txt is expanded.
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    e.write_all(&text[..1000]).unwrap();
+    e.flush().unwrap();
+    e.write_all(&text[1000..]).unwrap();
+    let odd = e.finish().unwrap();
+    let base = zip(&[("a.txt", &text), ("b.txt", &text)], 0x6000);
+    let target = zip_deflated(
+        &[("a.txt", &text2, deflate6(&text2)), ("b.txt", &text, odd)],
+        0x6000,
+    );
+    let m = round_trip(dir.path(), &base, &target, "odd");
+    let x = m.expansion.as_ref().expect("a.txt is still expanded");
+    assert_eq!(x.target_streams.len(), 1);
+    assert_eq!(x.kept_streams.len(), 1);
+    assert_eq!(x.kept_streams[0].member, "b.txt");
+}
+
+#[test]
+fn a_recipe_that_does_not_reproduce_is_refused_at_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = source_text(3000);
+    let mut lib2 = lib.clone();
+    lib2[10_000] = b'#';
+    let (base, target) = (crate_file("1.0.0", &lib), crate_file("1.0.1", &lib2));
+    let m = round_trip(dir.path(), &base, &target, "recipe");
+    let d = dir.path().join("recipe.delta");
+    let mut bad = m.clone();
+    bad.expansion.as_mut().unwrap().target_streams[0]
+        .recipe
+        .level = 8;
+    fs::write(
+        d.join("delta-manifest.json"),
+        airlock::bundle_format::canonical::to_canonical_vec(&bad).unwrap(),
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "--json",
+            "delta",
+            "apply",
+            "--base",
+            "recipe.base",
+            "--delta",
+            "recipe.delta",
+            "--out",
+            "recipe.bad",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "delta-target-mismatch", "{v}");
+    assert!(!dir.path().join("recipe.bad").exists());
 }

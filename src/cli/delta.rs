@@ -6,7 +6,7 @@ use airlock::delta::attest::Anchors;
 use airlock::delta::engine::{self, CreateOptions, DeltaError};
 use airlock::delta::score::Policy;
 use airlock::delta::{report, rollback, verify};
-use bundle_format::delta::manifest::{PAYLOAD_FILE, REVERSE_PAYLOAD_FILE};
+use bundle_format::delta::manifest::REVERSE_PAYLOAD_FILE;
 use bundle_format::delta::payload::Limits;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -336,16 +336,8 @@ impl DeltaArgs {
                 let loaded = engine::load_dir(delta).map_err(|e| coded(delta, &e))?;
                 let b = read_artifact(base)?;
                 let m = &loaded.manifest;
-                let rec = engine::reconstruct(
-                    PAYLOAD_FILE,
-                    &loaded.payload,
-                    &m.payload,
-                    &b,
-                    &m.base,
-                    &m.target,
-                    &Limits::default(),
-                )
-                .map_err(|e| coded(delta, &e))?;
+                let rec = engine::reconstruct_target(&loaded.payload, m, &b, &Limits::default())
+                    .map_err(|e| coded(delta, &e))?;
                 engine::write_atomic(dest, &rec.bytes).map_err(|e| coded(dest, &e))?;
                 report_written(
                     out,

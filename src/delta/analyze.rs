@@ -482,20 +482,12 @@ fn tar_file(d: &[u8], want: &str) -> Option<Vec<u8>> {
 
 /// The members of a Unix `ar` archive (name, bytes).
 fn ar_members(d: &[u8]) -> Option<Vec<(String, &[u8])>> {
-    let mut p = 8usize;
-    let mut out = Vec::new();
-    while p + 60 <= d.len() {
-        let h = &d[p..p + 60];
-        let name = String::from_utf8_lossy(&h[..16])
-            .trim()
-            .trim_end_matches('/')
-            .to_owned();
-        let size: usize = String::from_utf8_lossy(&h[48..58]).trim().parse().ok()?;
-        let body = d.get(p + 60..p + 60 + size)?;
-        out.push((name, body));
-        p += 60 + size + (size & 1);
-    }
-    Some(out)
+    Some(
+        super::expand::ar_entries(d)?
+            .into_iter()
+            .map(|(name, at, len)| (name, &d[at..at + len]))
+            .collect(),
+    )
 }
 
 fn deb(base: &[u8], target: &[u8], a: &mut Analysis) {
@@ -512,7 +504,7 @@ fn deb(base: &[u8], target: &[u8], a: &mut Analysis) {
         a,
     );
     a.container.notes.push(
-        "deb: data.tar members compared after decompression; the payload acts on the .deb bytes (recompressing data.tar reproducibly is not attempted)".into(),
+        "deb: data.tar members compared after decompression; the manifest's expansion says which compressed members the payload diffs decompressed".into(),
     );
     let deps = |d: &[u8]| -> Vec<Material> {
         let Some(ctl) = inner(d, "control.tar") else {
@@ -553,15 +545,19 @@ fn rpm(base: &[u8], target: &[u8], a: &mut Analysis) {
             tr.nevr, tr.payload_format, tr.compressor
         ));
     }
-    let recipe = rpm::payload_streams(target, MAX_INNER_BYTES)
-        .and_then(|(z, inner, c)| rpm::recompression_recipe(&c, &inner, z));
+    let recipe = super::expand::find_streams(target).first().and_then(|f| {
+        let z = &target[f.offset..f.offset + f.len];
+        let inner = super::recompress::decode(f.codec, z, MAX_INNER_BYTES)?;
+        super::recompress::find(f.codec, &inner, z, None)
+    });
     a.container.notes.push(match recipe {
         Some(r) => format!(
-            "rpm {}: cpio payload members compared after decompression; recompression recipe found: {r} reproduces the compressed payload byte for byte",
-            tr.nevr
+            "rpm {}: cpio payload members compared after decompression; recompression recipe found: {} reproduces the compressed payload byte for byte, so the delta payload acts on the decompressed payload",
+            tr.nevr,
+            super::recompress::describe(&r)
         ),
         None => format!(
-            "rpm {}: cpio payload members compared after decompression; no recompression recipe reproduces the {} payload's exact bytes (other encoder build or settings), so the delta payload acts on the package bytes",
+            "rpm {}: cpio payload members compared after decompression; no recompression recipe reproduces the {} payload's exact bytes (other encoder build or settings), so the delta payload acts on its compressed bytes",
             tr.nevr, tr.compressor
         ),
     });

@@ -11,14 +11,16 @@ use bundle_format::delta::chunk::{
     NORMALIZATION_LEVEL,
 };
 use bundle_format::delta::manifest::{
-    ArtifactDigests, ChangedChunk, ChunkTree, Chunking, DeltaManifest, MANIFEST_FILE,
-    MANIFEST_FORMAT, MAX_MANIFEST_BYTES, OpsSummary, PAYLOAD_FILE, REVERSE_PAYLOAD_FILE,
+    ArtifactDigests, ChangedChunk, ChunkTree, Chunking, DeltaManifest, Expansion, KeptStream,
+    MANIFEST_FILE, MANIFEST_FORMAT, MAX_MANIFEST_BYTES, OpsSummary, PAYLOAD_FILE,
+    REVERSE_PAYLOAD_FILE,
 };
 use bundle_format::delta::merkle;
 use bundle_format::delta::payload::{self, Limits, Op, PayloadError};
 use bundle_format::digest::{Digest, DualHasher};
 
 use super::analyze;
+use super::expand;
 use super::ops;
 use super::score::{self, Policy};
 use crate::{Coded, FailureClass};
@@ -249,15 +251,67 @@ pub fn entropy_millibits(hist: &[u64; 256]) -> u64 {
     (h * 1000.0).round() as u64
 }
 
-fn build_payload(base: &[u8], target: &[u8]) -> Result<(Vec<u8>, ops::OpStream), DeltaError> {
-    let stream = ops::diff(base, target);
-    let bin = payload::encode(base, target, &stream.ops, &stream.add).map_err(|source| {
-        DeltaError::Payload {
-            file: PAYLOAD_FILE,
-            source,
-        }
-    })?;
-    Ok((bin, stream))
+/// The forward payload and what it was computed over.
+struct Forward {
+    bin: Vec<u8>,
+    stream: ops::OpStream,
+    /// The expansion, when the target has streams a recipe reproduces.
+    expansion: Option<Expansion>,
+    /// The base the ops refer to (the expanded base, or the base).
+    op_base: Option<Vec<u8>>,
+    /// Bytes the ops produce.
+    op_target_size: u64,
+}
+
+/// Builds the forward payload: over the expanded artifacts (spec §5.5) when at least one of the
+/// target's compressed streams is reproduced by a recipe, else over the artifacts' bytes.
+fn build_forward(base: &[u8], target: &[u8]) -> Result<Forward, DeltaError> {
+    let err = |source| DeltaError::Payload {
+        file: PAYLOAD_FILE,
+        source,
+    };
+    let plan = expand::plan_target(target);
+    let base_streams = expand::base_streams(base);
+    let expanded_base = (!plan.streams.is_empty())
+        .then(|| expand::expand(base, &base_streams))
+        .flatten();
+    let Some(eb) = expanded_base else {
+        let stream = ops::diff(base, target);
+        let bin = payload::encode(base, target, &stream.ops, &stream.add).map_err(err)?;
+        return Ok(Forward {
+            bin,
+            stream,
+            expansion: None,
+            op_base: None,
+            op_target_size: target.len() as u64,
+        });
+    };
+    let et = &plan.expanded;
+    let stream = ops::diff(&eb, et);
+    let bin = payload::encode(&eb, et, &stream.ops, &stream.add).map_err(err)?;
+    let expansion = Expansion {
+        base: digests(&eb),
+        target: digests(et),
+        base_streams,
+        target_streams: plan.streams,
+        kept_streams: plan
+            .kept
+            .into_iter()
+            .map(|k| KeptStream {
+                offset: k.offset as u64,
+                len: k.len as u64,
+                codec: k.codec.into(),
+                member: k.name,
+            })
+            .collect(),
+    };
+    Ok(Forward {
+        bin,
+        stream,
+        expansion: Some(expansion),
+        op_target_size: et.len() as u64,
+        op_base: Some(eb),
+    })
 }
 
 /// Creates a delta from `base` to `target`.
@@ -287,14 +341,19 @@ pub fn create(
     // The forward payload, the reverse payload (for rollback) and the analysis are independent:
     // they run on three threads. Each is deterministic, so the result does not depend on it.
     let (forward, reverse, (base_chunks, target_chunks, analysis)) = std::thread::scope(|s| {
-        let forward = s.spawn(|| build_payload(base, target));
+        let forward = s.spawn(|| build_forward(base, target));
         let reverse = s.spawn(|| {
             let rev = ops::diff(target, base);
-            payload::encode(target, base, &rev.ops, &rev.add).map_err(|source| {
-                DeltaError::Payload {
-                    file: REVERSE_PAYLOAD_FILE,
-                    source,
-                }
+            payload::encode_at(
+                target,
+                base,
+                &rev.ops,
+                &rev.add,
+                payload::REVERSE_ZSTD_LEVEL,
+            )
+            .map_err(|source| DeltaError::Payload {
+                file: REVERSE_PAYLOAD_FILE,
+                source,
             })
         });
         let rest = (
@@ -310,7 +369,13 @@ pub fn create(
             rest,
         )
     });
-    let (payload_bin, stream) = forward?;
+    let Forward {
+        bin: payload_bin,
+        stream,
+        expansion,
+        op_base,
+        op_target_size,
+    } = forward?;
     let reverse_bin = reverse?;
     let header = payload::parse_header(&payload_bin, &Limits::default()).map_err(|source| {
         DeltaError::Payload {
@@ -318,14 +383,18 @@ pub fn create(
             source,
         }
     })?;
-    let summary = summarize(
+    let mut summary = summarize(
         &stream.ops,
         &stream.add,
-        base,
-        target.len() as u64,
+        op_base.as_deref().unwrap_or(base),
+        op_target_size,
         payload_bin.len() as u64,
         header.add_compressed_bytes,
     );
+    // The payload is measured against the real target, expanded or not.
+    summary.payload_ratio_permille = (payload_bin.len() as u64 * 1000)
+        .checked_div(target.len() as u64)
+        .unwrap_or(0);
 
     let base_ids: std::collections::BTreeSet<Digest> =
         base_chunks.iter().map(|c| c.sha256).collect();
@@ -408,6 +477,7 @@ pub fn create(
         attestations: atts,
         score_inputs: inputs,
         delta_risk: risk,
+        expansion,
     };
     let manifest_bytes =
         to_canonical_vec(&manifest).map_err(|e| DeltaError::ManifestInvalid(e.to_string()))?;
@@ -611,6 +681,69 @@ pub fn reconstruct(
     Ok(Reconstructed {
         bytes,
         ops: parsed.ops,
+    })
+}
+
+/// Applies the forward payload of `m` to `base`: directly, or — with an expansion (spec §5.5) —
+/// to the expanded base, then packs the expanded target with the recipes; either way the result
+/// must hash to the manifest's target (SHA-256 and BLAKE3) or nothing is returned.
+///
+/// # Errors
+/// As [`reconstruct`]; a stream that does not decode [`DeltaError::ManifestMismatch`]; a
+/// recipe that does not reproduce its stream `delta-target-mismatch`.
+pub fn reconstruct_target(
+    payload_bytes: &[u8],
+    m: &DeltaManifest,
+    base: &[u8],
+    limits: &Limits,
+) -> Result<Reconstructed, DeltaError> {
+    let Some(x) = &m.expansion else {
+        return reconstruct(
+            PAYLOAD_FILE,
+            payload_bytes,
+            &m.payload,
+            base,
+            &m.base,
+            &m.target,
+            limits,
+        );
+    };
+    let found = digests(base);
+    if found.sha256 != m.base.sha256 || found.size != m.base.size {
+        return Err(DeltaError::BaseMismatch {
+            expected: m.base.sha256.to_string(),
+            found: found.sha256.to_string(),
+        });
+    }
+    let eb = expand::expand(base, &x.base_streams).ok_or_else(|| {
+        DeltaError::ManifestMismatch(
+            "expansion.base_streams: a stream is out of order, out of range or does not decode from the base".into(),
+        )
+    })?;
+    let rec = reconstruct(
+        PAYLOAD_FILE,
+        payload_bytes,
+        &m.payload,
+        &eb,
+        &x.base,
+        &x.target,
+        limits,
+    )?;
+    let mismatch = |found: String| DeltaError::Payload {
+        file: PAYLOAD_FILE,
+        source: PayloadError::TargetMismatch {
+            expected: m.target.sha256.to_string(),
+            found,
+        },
+    };
+    let bytes = expand::pack(&rec.bytes, &x.target_streams).map_err(mismatch)?;
+    let got = digests(&bytes);
+    if got != m.target {
+        return Err(mismatch(got.sha256.to_string()));
+    }
+    Ok(Reconstructed {
+        bytes,
+        ops: rec.ops,
     })
 }
 

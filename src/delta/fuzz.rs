@@ -4,7 +4,8 @@
 //! bytes are parsed as they are (header and digest checks). In mode 1 the header's base size and
 //! digest, op-stream digest and ADD digest are first rewritten to agree with the bytes, so the
 //! fuzzer reaches the op parser, the bounded zstd decoder and the op replay. The base is a fixed
-//! 4 KiB pattern; limits are small so no input can allocate more than a few MiB.
+//! 4 KiB pattern; limits are small so no input can allocate more than a few MiB. Mode 2 instead
+//! runs the container-expansion finders and decoders (zip, gzip, ar, RPM; spec §5.5) on the bytes.
 
 use bundle_format::delta::payload::{self, HEADER_BYTES, Limits};
 use sha2::{Digest, Sha256};
@@ -53,6 +54,14 @@ pub fn fuzz_payload(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
+    if mode == 2 {
+        // Container expansion: the stream finders and bounded decoders on untrusted containers.
+        let streams = super::expand::base_streams(rest);
+        if let Some(e) = super::expand::expand(rest, &streams) {
+            assert!(streams.is_empty() || e.len() as u64 <= super::expand::MAX_EXPANDED_BYTES);
+        }
+        return;
+    }
     let base = fuzz_base();
     let mut bin = rest.to_vec();
     if mode & 1 == 1 {

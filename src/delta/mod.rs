@@ -13,8 +13,10 @@
 pub mod analyze;
 pub mod attest;
 pub mod engine;
+pub mod expand;
 pub mod fuzz;
 pub mod ops;
+pub mod recompress;
 pub mod report;
 pub mod rollback;
 pub mod rpm;

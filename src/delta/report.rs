@@ -192,6 +192,29 @@ section{{margin-bottom:1.5em}}</style></head><body>\n<h1>airlock delta report</h
         m.chunk_tree.leaf_count,
         esc(&m.chunk_tree.root)
     );
+    if let Some(x) = &m.expansion {
+        let _ = writeln!(
+            h,
+            "<p id=\"expansion\">The payload acts on the expanded container ({} bytes base, {} bytes target): {} compressed stream(s) of the target are recompressed by recipes verified at creation; {} stream(s) no recipe reproduces are shipped as compressed bytes.</p>",
+            x.base.size,
+            x.target.size,
+            x.target_streams.len(),
+            x.kept_streams.len()
+        );
+        if !x.kept_streams.is_empty() {
+            h.push_str("<ul>\n");
+            for k in &x.kept_streams {
+                let _ = writeln!(
+                    h,
+                    "<li><code>{}</code> ({}, {} bytes)</li>",
+                    esc(&k.member),
+                    esc(&k.codec),
+                    k.len
+                );
+            }
+            h.push_str("</ul>\n");
+        }
+    }
     // Dependencies.
     h.push_str("<section id=\"dependencies\"><h2>Dependency delta</h2>\n");
     let md = &m.materials_delta;

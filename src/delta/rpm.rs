@@ -242,94 +242,21 @@ fn cpio_files(d: &[u8]) -> Option<Vec<(String, &[u8])>> {
     }
 }
 
-/// Largest decompressed payload a recompression recipe is searched for.
-pub const MAX_RECIPE_BYTES: usize = 16 << 20;
-
-/// Searches for a recompression recipe: settings under which compressing `inner` with airlock's
-/// own codecs gives exactly `compressed`. Returns the recipe's description, or `None` when no
-/// tried setting reproduces the bytes (a different encoder build, level or header).
+/// Where the compressed payload starts, and its compressor (`gzip`, `xz`, `zstd`, ...).
 #[must_use]
-pub fn recompression_recipe(compressor: &str, inner: &[u8], compressed: &[u8]) -> Option<String> {
-    use std::io::Write as _;
-    if inner.len() > MAX_RECIPE_BYTES {
+pub fn payload_offset(d: &[u8]) -> Option<(usize, String)> {
+    if !is_rpm(d) {
         return None;
     }
-    match compressor {
-        "gzip" => {
-            // Header fields are copied; only the deflate level is searched.
-            let m = compressed.get(4..8)?;
-            let mtime = u32::from_le_bytes([m[0], m[1], m[2], m[3]]);
-            let os = *compressed.get(9)?;
-            for level in [9u32, 6, 1, 2, 3, 4, 5, 7, 8] {
-                let mut e = flate2::GzBuilder::new()
-                    .mtime(mtime)
-                    .operating_system(os)
-                    .write(Vec::new(), flate2::Compression::new(level));
-                e.write_all(inner).ok()?;
-                if e.finish().ok()? == compressed {
-                    return Some(format!(
-                        "gzip level {level} (flate2), mtime {mtime}, os {os}"
-                    ));
-                }
-            }
-            None
-        }
-        "zstd" => {
-            // rpm writes the frame with the streaming API (no content size); try that first.
-            for level in [19, 3, 9, 12, 15, 22] {
-                for checksum in [false, true] {
-                    let mut e = zstd::stream::write::Encoder::new(Vec::new(), level).ok()?;
-                    e.include_checksum(checksum).ok()?;
-                    e.write_all(inner).ok()?;
-                    if e.finish().ok()? == compressed {
-                        return Some(format!(
-                            "zstd level {level}, streaming, checksum {checksum} (libzstd {})",
-                            zstd::zstd_safe::version_string()
-                        ));
-                    }
-                }
-                if zstd::bulk::compress(inner, level).ok()? == compressed {
-                    return Some(format!(
-                        "zstd level {level} (libzstd {})",
-                        zstd::zstd_safe::version_string()
-                    ));
-                }
-            }
-            None
-        }
-        "xz" => {
-            for preset in [6u32, 9, 2] {
-                for (check, check_name) in [
-                    (xz2::stream::Check::Sha256, "sha256"),
-                    (xz2::stream::Check::Crc64, "crc64"),
-                    (xz2::stream::Check::Crc32, "crc32"),
-                ] {
-                    let stream = xz2::stream::Stream::new_easy_encoder(preset, check).ok()?;
-                    let mut e = xz2::write::XzEncoder::new_stream(Vec::new(), stream);
-                    e.write_all(inner).ok()?;
-                    if e.finish().ok()? == compressed {
-                        return Some(format!("xz preset {preset}, check {check_name} (liblzma)"));
-                    }
-                }
-            }
-            None
-        }
-        _ => None,
-    }
-}
-
-/// The payload bytes and their decompressed form (for the recipe search).
-#[must_use]
-pub fn payload_streams(d: &[u8], max_inner: u64) -> Option<(&[u8], Vec<u8>, String)> {
     let sig = header(d, LEAD_BYTES)?;
     let main_at = (LEAD_BYTES + sig.len).checked_add(7)? & !7;
     let main = header(d, main_at)?;
-    let payload = d.get(main_at + main.len..)?;
+    let at = main_at + main.len;
+    d.get(at..)?;
     let compressor = main
         .string(TAG_PAYLOADCOMPRESSOR)
         .unwrap_or_else(|| "gzip".into());
-    let inner = decompress(&compressor, payload, max_inner)?;
-    Some((payload, inner, compressor))
+    Some((at, compressor))
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use bundle_format::delta::manifest::PAYLOAD_FILE;
 use bundle_format::delta::manifest::{
     AttestationRef, DeltaManifest, DeltaRisk, REVERSE_PAYLOAD_FILE, ScoreInputs,
 };
@@ -102,15 +101,7 @@ pub fn verify(
         "{} attestation file(s) match their digests and were checked before scoring",
         checks.len()
     ));
-    let rec = engine::reconstruct(
-        PAYLOAD_FILE,
-        &payload,
-        &m.payload,
-        base,
-        &m.base,
-        &m.target,
-        limits,
-    )?;
+    let rec = engine::reconstruct_target(&payload, &m, base, limits)?;
     passed.push(
         "base digest, op stream, COPY ranges, ADD caps and target digest (sha256+blake3) verified"
             .to_owned(),

@@ -339,4 +339,85 @@ pub struct DeltaManifest {
     pub score_inputs: ScoreInputs,
     /// The risk computed at creation (verify recomputes it under its own policy).
     pub delta_risk: DeltaRisk,
+    /// Present when the payload acts on the *expanded* artifacts (compressed members
+    /// decompressed, spec §5.5) instead of their bytes; absent (not `null`) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expansion: Option<Expansion>,
+}
+
+/// How the payload's streams relate to the artifacts when compressed members are expanded
+/// (spec §5.5). Invariants (checked by the reader): streams are sorted, non-overlapping and lie
+/// inside their artifact; the expanded artifacts are the artifact with each stream replaced by
+/// its decompressed bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expansion {
+    /// The expanded base (what the payload's header calls the base).
+    pub base: ArtifactDigests,
+    /// The expanded target (what the payload's header calls the target).
+    pub target: ArtifactDigests,
+    /// Compressed ranges of the base that are decompressed.
+    pub base_streams: Vec<BaseStream>,
+    /// Compressed ranges of the target that were reproduced by recompression at create time;
+    /// apply recompresses them with their recipe.
+    pub target_streams: Vec<TargetStream>,
+    /// Compressed ranges of the target that no recipe reproduced: they stay compressed bytes
+    /// in the expanded target (stated plainly, so a reader knows which members were not
+    /// diffed by content).
+    pub kept_streams: Vec<KeptStream>,
+}
+
+/// A compressed range of the target shipped as bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeptStream {
+    /// Offset in the target.
+    pub offset: u64,
+    /// Compressed bytes.
+    pub len: u64,
+    /// `deflate`, `xz` or `zstd`.
+    pub codec: String,
+    /// The member it holds (zip or `ar` member name, or `gzip`).
+    pub member: String,
+}
+
+/// A compressed range of the base.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseStream {
+    /// Offset in the base.
+    pub offset: u64,
+    /// Compressed bytes.
+    pub len: u64,
+    /// `deflate` (raw RFC 1951), `xz` or `zstd`.
+    pub codec: String,
+}
+
+/// A compressed range of the target and how to reproduce it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetStream {
+    /// Offset in the target.
+    pub offset: u64,
+    /// Compressed bytes.
+    pub len: u64,
+    /// Decompressed bytes (its length in the expanded target).
+    pub expanded_len: u64,
+    /// The settings that reproduce the compressed bytes exactly.
+    pub recipe: Recipe,
+}
+
+/// Compression settings (spec §5.5.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// `deflate`, `xz` or `zstd`.
+    pub codec: String,
+    /// `zlib` or `miniz_oxide` (deflate); `liblzma` or `liblzma-mt` (xz); `libzstd` or
+    /// `libzstd-stream` (zstd).
+    pub encoder: String,
+    /// Level or preset.
+    pub level: u32,
+    /// xz: `crc32`, `crc64`, `sha256` or `none`; zstd: `checksum` or `none`; deflate: `none`.
+    pub check: String,
 }

@@ -18,6 +18,9 @@ pub const HEADER_BYTES: usize = 192;
 pub const COMPRESSION_ZSTD_REF_PREFIX: u8 = 1;
 /// zstd compression level for ADD data (spec §5.4).
 pub const ZSTD_LEVEL: i32 = 19;
+/// zstd compression level for the reverse payload's ADD data (spec §5.4, §10): rollback is rare,
+/// so `create` spends its time on the forward payload.
+pub const REVERSE_ZSTD_LEVEL: i32 = 9;
 /// Smallest zstd window log written (spec §5.4).
 pub const MIN_WINDOW_LOG: u32 = 20;
 /// Largest zstd window log written or accepted (spec §5.4): 2 GiB.
@@ -337,15 +340,28 @@ pub fn encode_ops(ops: &[Op]) -> Vec<u8> {
     out
 }
 
-/// Compresses ADD data with the base as reference prefix (spec §5.4).
+/// Least ADD bytes, as a fraction 1/`PREFIX_MIN_SHARE` of the base, for which the encoder
+/// references the base (spec §5.4): below it, indexing the whole base at level 19 costs far more
+/// time than the few matches it can add to ADD data that the matcher already found unmatched.
+pub const PREFIX_MIN_SHARE: usize = 16;
+
+/// Compresses ADD data with the base as reference prefix (spec §5.4) — when the ADD data is at
+/// least 1/[`PREFIX_MIN_SHARE`] of the base; smaller ADD data is compressed alone. Either frame
+/// decodes the same with the base set as prefix: a frame that never references its prefix does
+/// not depend on it.
 ///
 /// # Errors
 /// [`PayloadError::Compress`] if zstd fails.
-pub fn compress_add(base: &[u8], add: &[u8], window_log: u32) -> Result<Vec<u8>, PayloadError> {
+pub fn compress_add(
+    base: &[u8],
+    add: &[u8],
+    window_log: u32,
+    level: i32,
+) -> Result<Vec<u8>, PayloadError> {
     use zstd::zstd_safe::{CCtx, CParameter};
     let err = |e: usize| PayloadError::Compress(zstd::zstd_safe::get_error_name(e).to_owned());
     let mut cctx = CCtx::create();
-    cctx.set_parameter(CParameter::CompressionLevel(ZSTD_LEVEL))
+    cctx.set_parameter(CParameter::CompressionLevel(level))
         .map_err(err)?;
     cctx.set_parameter(CParameter::WindowLog(window_log))
         .map_err(err)?;
@@ -355,20 +371,38 @@ pub fn compress_add(base: &[u8], add: &[u8], window_log: u32) -> Result<Vec<u8>,
         .map_err(err)?;
     cctx.set_parameter(CParameter::ContentSizeFlag(true))
         .map_err(err)?;
-    cctx.ref_prefix(base).map_err(err)?;
+    if add.len().saturating_mul(PREFIX_MIN_SHARE) >= base.len() {
+        cctx.ref_prefix(base).map_err(err)?;
+    }
     let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(add.len()));
     cctx.compress2(&mut out, add).map_err(err)?;
     Ok(out)
 }
 
-/// Builds a complete payload from `ops` and the raw ADD bytes they consume.
+/// Builds a complete payload from `ops` and the raw ADD bytes they consume, ADD data at
+/// [`ZSTD_LEVEL`].
 ///
 /// # Errors
 /// [`PayloadError::Compress`] if zstd fails.
 pub fn encode(base: &[u8], target: &[u8], ops: &[Op], add: &[u8]) -> Result<Vec<u8>, PayloadError> {
+    encode_at(base, target, ops, add, ZSTD_LEVEL)
+}
+
+/// [`encode`] with the ADD data compressed at zstd `level` (the reverse payload uses
+/// [`REVERSE_ZSTD_LEVEL`]); decoding does not depend on the level.
+///
+/// # Errors
+/// [`PayloadError::Compress`] if zstd fails.
+pub fn encode_at(
+    base: &[u8],
+    target: &[u8],
+    ops: &[Op],
+    add: &[u8],
+    level: i32,
+) -> Result<Vec<u8>, PayloadError> {
     let window_log = window_log_for(base.len() as u64, target.len() as u64);
     let ops_bytes = encode_ops(ops);
-    let add_z = compress_add(base, add, window_log)?;
+    let add_z = compress_add(base, add, window_log, level)?;
     let header = Header {
         version: VERSION,
         window_log,
