@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use airlock::proof::{ProofBlob, ProofRequest, prove};
+use airlock::proof::{ProofRequest, Subject, prove};
 use airlock::store::Store;
-use airlock::vex::{Document, Finding, read_findings, statement_for};
+use airlock::store::query::Snapshot;
+use airlock::vex::{Document, Finding, proof_files, read_findings, statement_for};
 use clap::Args;
 
 use super::common::{check_time, read_file};
@@ -37,15 +39,58 @@ pub struct VexArgs {
     jobs: Option<usize>,
 }
 
-/// One finding's outcome, by its index in the findings list.
-type Proved = (usize, Result<ProofBlob, String>);
+/// A proved finding: its statement, the proof's canonical JSON (the proof file and the audit
+/// record) and the proof file's name.
+struct Proved {
+    statement: serde_json::Value,
+    canonical: Vec<u8>,
+    file: String,
+}
 
+/// One finding's outcome, by its index in the findings list.
+type Outcome = (usize, Result<Proved, String>);
+
+/// Proves one finding and builds its statement; `proofs_dir` decides the proof reference.
+fn prove_one(snapshot: &Snapshot, f: &Finding, proofs_dir: Option<&Path>) -> Result<Proved, String> {
+    let request = ProofRequest {
+        vulnerability: f.vulnerability.clone(),
+        purl: f.purl.clone(),
+        computed_at: None,
+    };
+    let proof = prove(snapshot, &request, None).map_err(|e| e.to_string())?;
+    let hash = proof.proof_hash.clone().unwrap_or_default();
+    let file = format!("{}.proof.json", hash.replace(':', "-"));
+    let reference = match proofs_dir {
+        Some(d) => Path::new(d.file_name().unwrap_or_default())
+            .join(&file)
+            .display()
+            .to_string(),
+        None => hash,
+    };
+    Ok(Proved {
+        statement: statement_for(
+            &f.vulnerability,
+            &f.product,
+            f.image.as_deref(),
+            &proof,
+            &reference,
+        ),
+        canonical: proof.to_canonical(),
+        file,
+    })
+}
+
+/// Proves every finding on `jobs` workers (one read transaction each) while this thread writes
+/// each proof file into `batch` as it arrives (one writer: see [`proof_files::Batch`]).
+/// Returns the outcomes in findings order; fails on the first proof-file error.
 fn prove_all(
     store: &Store,
     findings: &[Finding],
     jobs: usize,
     out: &OutputMode,
-) -> Result<Vec<Result<ProofBlob, String>>, Failure> {
+    mut batch: Option<&mut proof_files::Batch>,
+    proofs_dir: Option<&Path>,
+) -> Result<Vec<Result<Proved, String>>, Failure> {
     let bar = out.progress_allowed().then(|| {
         let b = indicatif::ProgressBar::new(findings.len() as u64);
         b.set_style(
@@ -57,40 +102,48 @@ fn prove_all(
         b
     });
     let next = AtomicUsize::new(0);
-    let latencies =
-        std::sync::Mutex::new(Vec::<std::time::Duration>::with_capacity(findings.len()));
-    let mut results: Vec<Option<Result<ProofBlob, String>>> = vec![None; findings.len()];
-    let chunks: Vec<Vec<Proved>> = std::thread::scope(|scope| {
+    let mut results: Vec<Option<Result<Proved, String>>> = Vec::new();
+    results.resize_with(findings.len(), || None);
+    let mut write_error = None;
+    let (tx, rx) = std::sync::mpsc::channel::<Outcome>();
+    let latencies = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
             .map(|_| {
-                scope.spawn(|| -> Result<Vec<Proved>, Failure> {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || -> Result<Vec<Duration>, Failure> {
                     let snapshot = store
                         .snapshot()
                         .map_err(|e| Failure::from_coded("store", &e))?;
-                    let mut done = Vec::new();
+                    let mut latencies = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(f) = findings.get(i) else { break };
-                        let request = ProofRequest {
-                            vulnerability: f.vulnerability.clone(),
-                            purl: f.purl.clone(),
-                            computed_at: None,
-                        };
-                        let started = std::time::Instant::now();
-                        let proved = prove(&snapshot, &request, None).map_err(|e| e.to_string());
-                        latencies
-                            .lock()
-                            .expect("no poisoned lock")
-                            .push(started.elapsed());
-                        done.push((i, proved));
-                        if let Some(b) = &bar {
-                            b.inc(1);
+                        let started = Instant::now();
+                        let proved = prove_one(&snapshot, f, proofs_dir);
+                        latencies.push(started.elapsed());
+                        if tx.send((i, proved)).is_err() {
+                            break;
                         }
                     }
-                    Ok(done)
+                    Ok(latencies)
                 })
             })
             .collect();
+        drop(tx);
+        for (i, proved) in rx {
+            if let (Ok(p), Some(b), None) = (&proved, batch.as_deref_mut(), &write_error) {
+                if let Err((path, e)) = b.write(&p.file, &p.canonical) {
+                    write_error = Some(Failure::io(path.display(), &e));
+                    // Stop the workers: the run fails anyway.
+                    next.store(findings.len(), Ordering::Relaxed);
+                }
+            }
+            results[i] = Some(proved);
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        }
         handles
             .into_iter()
             .map(|h| h.join().expect("proof worker does not panic"))
@@ -99,7 +152,7 @@ fn prove_all(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut lat = latencies.into_inner().expect("no poisoned lock");
+    let mut lat: Vec<Duration> = latencies.into_iter().flatten().collect();
     if !lat.is_empty() {
         lat.sort();
         let pick = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
@@ -111,8 +164,8 @@ fn prove_all(
             lat[lat.len() - 1]
         ));
     }
-    for (i, r) in chunks.into_iter().flatten() {
-        results[i] = Some(r);
+    if let Some(e) = write_error {
+        return Err(e);
     }
     Ok(results
         .into_iter()
@@ -120,8 +173,38 @@ fn prove_all(
         .collect())
 }
 
+/// Fails with every finding whose subject (id, purl) is invalid, before anything is written.
+fn check_subjects(path: &Path, findings: &[Finding]) -> Result<(), Failure> {
+    let invalid: Vec<String> = findings
+        .iter()
+        .filter_map(|f| {
+            Subject::new(&f.vulnerability, &f.purl)
+                .err()
+                .map(|e| format!("{} {}: {e}", f.vulnerability, f.purl))
+        })
+        .collect();
+    unprovable(path, &invalid)
+}
+
+fn unprovable(path: &Path, failed: &[String]) -> Result<(), Failure> {
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::could_not_run(
+        "subject-invalid",
+        format!(
+            "{}: {} finding(s) could not be proved: {}",
+            path.display(),
+            failed.len(),
+            failed.join("; ")
+        ),
+    ))
+}
+
 impl VexArgs {
     pub fn run(&self, out: &OutputMode) -> CmdResult {
+        let t0 = std::time::Instant::now();
+        let lap = |what: &str| out.debug(format!("{what}: {:?} since start", t0.elapsed()));
         let findings = read_findings(&read_file(&self.findings)?)
             .map_err(|e| Failure::from_coded(self.findings.display(), &e))?;
         let dir = self.location.dir()?;
@@ -130,65 +213,40 @@ impl VexArgs {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1);
-        let results = prove_all(&store, &findings, jobs, out)?;
-
+        lap("findings read, store open");
+        check_subjects(&self.findings, &findings)?;
         let proofs_dir: Option<PathBuf> = self.proofs.clone().or_else(|| {
             self.out
                 .as_ref()
                 .map(|o| PathBuf::from(format!("{}.proofs", o.display())))
         });
-        let mut statements = Vec::new();
-        let mut audit = Vec::new();
+        let mut batch = proofs_dir
+            .as_deref()
+            .map(proof_files::Batch::create)
+            .transpose()
+            .map_err(|(path, e)| Failure::io(path.display(), &e))?;
+        let results = prove_all(
+            &store,
+            &findings,
+            jobs,
+            out,
+            batch.as_mut(),
+            proofs_dir.as_deref(),
+        )?;
+        lap("proved, proof files written");
+        let mut statements = Vec::with_capacity(results.len());
+        let mut audit = Vec::with_capacity(results.len());
         let mut failed = Vec::new();
-        let mut files = Vec::new();
-        for (finding, result) in findings.iter().zip(&results) {
+        for (finding, result) in findings.iter().zip(results) {
             match result {
-                Ok(proof) => {
-                    let hash = proof.proof_hash.clone().unwrap_or_default();
-                    let file = format!("{}.proof.json", hash.replace(':', "-"));
-                    let reference = match &proofs_dir {
-                        Some(d) => Path::new(d.file_name().unwrap_or_default())
-                            .join(&file)
-                            .display()
-                            .to_string(),
-                        None => hash.clone(),
-                    };
-                    statements.push(statement_for(
-                        &finding.vulnerability,
-                        &finding.product,
-                        finding.image.as_deref(),
-                        proof,
-                        &reference,
-                    ));
-                    audit.push(proof.to_canonical());
-                    files.push(file);
+                Ok(p) => {
+                    statements.push(p.statement);
+                    audit.push(p.canonical);
                 }
                 Err(e) => failed.push(format!("{} {}: {e}", finding.vulnerability, finding.purl)),
             }
         }
-        if !failed.is_empty() {
-            return Err(Failure::could_not_run(
-                "subject-invalid",
-                format!(
-                    "{}: {} finding(s) could not be proved: {}",
-                    self.findings.display(),
-                    failed.len(),
-                    failed.join("; ")
-                ),
-            ));
-        }
-        // Every cited proof file is durable before the document below is renamed into place.
-        if let Some(d) = &proofs_dir {
-            let named: Vec<(String, &[u8])> = files
-                .into_iter()
-                .zip(audit.iter().map(Vec::as_slice))
-                .collect();
-            airlock::vex::proof_files::write_durably(d, &named, jobs)
-                .map_err(|(path, e)| Failure::io(path.display(), &e))?;
-        }
-        store
-            .append_proofs(&audit)
-            .map_err(|e| Failure::from_coded(dir.display(), &e))?;
+        unprovable(&self.findings, &failed)?;
         let timestamp = match &self.at {
             Some(t) => airlock::time::format_instant(check_time(Some(t))?),
             None => {
@@ -204,7 +262,31 @@ impl VexArgs {
                 )
             }
         };
-        let doc = Document::new(statements, timestamp);
+        // Three independent jobs at once: the audit append (every proof recorded, one write
+        // transaction), making the proof files durable, and building the document. Every
+        // cited proof file is durable before the document is renamed into place below.
+        let (audited, durable, doc) = std::thread::scope(|scope| {
+            let audited = scope.spawn(|| {
+                store
+                    .append_proofs(&audit)
+                    .map_err(|e| Failure::from_coded(dir.display(), &e))
+            });
+            let durable = scope.spawn(|| {
+                batch.map_or(Ok(()), |b| {
+                    b.finish()
+                        .map_err(|(path, e)| Failure::io(path.display(), &e))
+                })
+            });
+            let doc = Document::new(statements, timestamp);
+            (
+                audited.join().expect("the audit append does not panic"),
+                durable.join().expect("the proof-file sync does not panic"),
+                doc,
+            )
+        });
+        audited?;
+        durable?;
+        lap("audit appended, proof files durable, document built");
         let mut bytes = serde_json::to_vec_pretty(&doc).expect("documents serialize");
         bytes.push(b'\n');
         match &self.out {
@@ -229,6 +311,7 @@ impl VexArgs {
             }
             None => out.raw(&bytes),
         }
+        lap("document written");
         Ok(())
     }
 }

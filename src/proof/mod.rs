@@ -8,6 +8,7 @@
 //! The engine is a pure function of the store snapshot and the request: no clock, no network.
 
 pub mod blob;
+pub mod canonical;
 mod claims;
 pub mod engine;
 pub mod sign;

@@ -2,6 +2,8 @@
 //! it sees one consistent commit and never waits for an import in progress.
 
 use bundle_format::Digest;
+use std::sync::OnceLock;
+
 use redb::{ReadTransaction, ReadableTable};
 use serde::Serialize;
 use serde_json::Value;
@@ -39,10 +41,31 @@ pub struct StoredBundle {
     pub record: BundleRecord,
 }
 
+/// A row table opened in a snapshot.
+type OpenRowTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
 /// A consistent read-only view of the store (one read transaction).
 pub struct Snapshot {
     txn: ReadTransaction,
     path: std::path::PathBuf,
+    /// Row tables opened so far (a table is opened once per snapshot, not once per query: the
+    /// proof engine runs several queries per proof). Indexed by [`row_slot`].
+    row_tables: [OnceLock<OpenRowTable>; ROW_SLOTS],
+    /// Channel heads, read once (the snapshot never changes).
+    heads: OnceLock<Vec<(String, String, ChannelHead)>>,
+}
+
+const ROW_SLOTS: usize = 6;
+
+fn row_slot(table: RowTable) -> usize {
+    match table {
+        RowTable::Advisories => 0,
+        RowTable::AdvisoryIds => 1,
+        RowTable::ChangelogMentions => 2,
+        RowTable::Patches => 3,
+        RowTable::Fingerprints => 4,
+        RowTable::Attestations => 5,
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -62,6 +85,8 @@ impl Store {
         Ok(Snapshot {
             txn: self.begin_read()?,
             path: Store::db_path(self.dir()),
+            row_tables: Default::default(),
+            heads: OnceLock::new(),
         })
     }
 
@@ -126,9 +151,18 @@ impl Snapshot {
         &self.txn
     }
 
+    fn row_table(&self, table: RowTable) -> Result<&OpenRowTable, StoreError> {
+        let slot = &self.row_tables[row_slot(table)];
+        if let Some(t) = slot.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(table.def()).map_err(|e| self.err(e))?;
+        Ok(slot.get_or_init(|| t))
+    }
+
     fn scan(&self, table: RowTable, prefix: &[&str]) -> Result<Vec<StoredRow>, StoreError> {
         let (start, end) = keys::prefix_range(prefix).map_err(|e| self.err(e))?;
-        let t = self.txn.open_table(table.def()).map_err(|e| self.err(e))?;
+        let t = self.row_table(table)?;
         let mut out = Vec::new();
         for item in t
             .range(start.as_slice()..end.as_slice())
@@ -320,6 +354,9 @@ impl Snapshot {
     /// # Errors
     /// A database error or a malformed value.
     pub fn channel_heads(&self) -> Result<Vec<(String, String, ChannelHead)>, StoreError> {
+        if let Some(heads) = self.heads.get() {
+            return Ok(heads.clone());
+        }
         let t = self
             .txn
             .open_table(tables::CHANNEL_HEADS)
@@ -334,7 +371,7 @@ impl Snapshot {
                 .map_err(|_| corrupt("channel_heads", "expected publisher 0 channel"))?;
             out.push((p, c, head));
         }
-        Ok(out)
+        Ok(self.heads.get_or_init(|| out).clone())
     }
 
     /// The store's time floor (RFC 3339), if any bundle was imported.

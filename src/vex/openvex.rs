@@ -111,17 +111,14 @@ impl Document {
     /// A document over `statements` (sorted here), timed `timestamp`.
     #[must_use]
     pub fn new(mut statements: Vec<Value>, timestamp: String) -> Self {
-        statements.sort_by(|a, b| {
-            let key = |v: &Value| {
-                (
-                    v["vulnerability"]["name"].to_string(),
-                    v["products"].to_string(),
-                )
-            };
-            key(a).cmp(&key(b))
+        // Keyed once per statement (the key serializes the products).
+        statements.sort_by_cached_key(|v| {
+            (
+                v["vulnerability"]["name"].to_string(),
+                v["products"].to_string(),
+            )
         });
-        let canonical =
-            bundle_format::canonical::to_canonical_vec(&statements).expect("statements serialize");
+        let canonical = crate::proof::canonical::array(&statements);
         Self {
             context: CONTEXT.to_owned(),
             id: format!("urn:airlock:vex:{}", blake3::hash(&canonical).to_hex()),
