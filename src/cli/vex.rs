@@ -51,7 +51,11 @@ struct Proved {
 type Outcome = (usize, Result<Proved, String>);
 
 /// Proves one finding and builds its statement; `proofs_dir` decides the proof reference.
-fn prove_one(snapshot: &Snapshot, f: &Finding, proofs_dir: Option<&Path>) -> Result<Proved, String> {
+fn prove_one(
+    snapshot: &Snapshot,
+    f: &Finding,
+    proofs_dir: Option<&Path>,
+) -> Result<Proved, String> {
     let request = ProofRequest {
         vulnerability: f.vulnerability.clone(),
         purl: f.purl.clone(),
@@ -80,15 +84,15 @@ fn prove_one(snapshot: &Snapshot, f: &Finding, proofs_dir: Option<&Path>) -> Res
     })
 }
 
-/// Proves every finding on `jobs` workers (one read transaction each) while this thread writes
-/// each proof file into `batch` as it arrives (one writer: see [`proof_files::Batch`]).
-/// Returns the outcomes in findings order; fails on the first proof-file error.
+/// Proves every finding on `jobs` workers (one read transaction each); each worker writes the
+/// proof files of its findings into `batch` as it goes. Returns the outcomes in findings order;
+/// fails on the first proof-file error.
 fn prove_all(
     store: &Store,
     findings: &[Finding],
     jobs: usize,
     out: &OutputMode,
-    mut batch: Option<&mut proof_files::Batch>,
+    batch: Option<&proof_files::Batch>,
     proofs_dir: Option<&Path>,
 ) -> Result<Vec<Result<Proved, String>>, Failure> {
     let bar = out.progress_allowed().then(|| {
@@ -104,13 +108,13 @@ fn prove_all(
     let next = AtomicUsize::new(0);
     let mut results: Vec<Option<Result<Proved, String>>> = Vec::new();
     results.resize_with(findings.len(), || None);
-    let mut write_error = None;
+    let write_error = std::sync::Mutex::new(None);
     let (tx, rx) = std::sync::mpsc::channel::<Outcome>();
     let latencies = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
             .map(|_| {
                 let tx = tx.clone();
-                let next = &next;
+                let (next, write_error) = (&next, &write_error);
                 scope.spawn(move || -> Result<Vec<Duration>, Failure> {
                     let snapshot = store
                         .snapshot()
@@ -122,6 +126,16 @@ fn prove_all(
                         let started = Instant::now();
                         let proved = prove_one(&snapshot, f, proofs_dir);
                         latencies.push(started.elapsed());
+                        if let (Ok(p), Some(b)) = (&proved, batch)
+                            && let Err((path, e)) = b.write(&p.file, &p.canonical)
+                        {
+                            write_error
+                                .lock()
+                                .expect("no poisoned lock")
+                                .get_or_insert(Failure::io(path.display(), &e));
+                            // Stop every worker: the run fails anyway.
+                            next.store(findings.len(), Ordering::Relaxed);
+                        }
                         if tx.send((i, proved)).is_err() {
                             break;
                         }
@@ -132,13 +146,6 @@ fn prove_all(
             .collect();
         drop(tx);
         for (i, proved) in rx {
-            if let (Ok(p), Some(b), None) = (&proved, batch.as_deref_mut(), &write_error) {
-                if let Err((path, e)) = b.write(&p.file, &p.canonical) {
-                    write_error = Some(Failure::io(path.display(), &e));
-                    // Stop the workers: the run fails anyway.
-                    next.store(findings.len(), Ordering::Relaxed);
-                }
-            }
             results[i] = Some(proved);
             if let Some(b) = &bar {
                 b.inc(1);
@@ -164,7 +171,7 @@ fn prove_all(
             lat[lat.len() - 1]
         ));
     }
-    if let Some(e) = write_error {
+    if let Some(e) = write_error.into_inner().expect("no poisoned lock") {
         return Err(e);
     }
     Ok(results
@@ -220,7 +227,7 @@ impl VexArgs {
                 .as_ref()
                 .map(|o| PathBuf::from(format!("{}.proofs", o.display())))
         });
-        let mut batch = proofs_dir
+        let batch = proofs_dir
             .as_deref()
             .map(proof_files::Batch::create)
             .transpose()
@@ -230,7 +237,7 @@ impl VexArgs {
             &findings,
             jobs,
             out,
-            batch.as_mut(),
+            batch.as_ref(),
             proofs_dir.as_deref(),
         )?;
         lap("proved, proof files written");
@@ -312,6 +319,7 @@ impl VexArgs {
             None => out.raw(&bytes),
         }
         lap("document written");
+
         Ok(())
     }
 }

@@ -310,7 +310,10 @@ mod tests {
             confidence,
             method: "advisory+changelog".into(),
             evidence: vec![
-                item("quote \" backslash \\ tab \t nl \n bell \u{7} del \u{7f}", 0.98),
+                item(
+                    "quote \" backslash \\ tab \t nl \n bell \u{7} del \u{7f}",
+                    0.98,
+                ),
                 item("unicode é ✓ 𝄞 / slash", 0.8),
             ],
             conflicts: vec![item("", 0.55)],

@@ -16,12 +16,13 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Files written between two background flushes.
 const FLUSH_EVERY: usize = 4096;
 
-/// A batch of proof files being written into one directory by one thread (`vex` overlaps it
-/// with the proving workers); durable once [`Batch::finish`] returns.
+/// A batch of proof files being written into one directory, by any number of threads (`vex`
+/// writes each proof from the worker that proved it); durable once [`Batch::finish`] returns.
 ///
 /// While it is written, a background thread flushes what is written so far every
 /// [`FLUSH_EVERY`] files, so the disk works while the proofs are computed and the final sync
@@ -30,7 +31,12 @@ const FLUSH_EVERY: usize = 4096;
 #[derive(Debug)]
 pub struct Batch {
     dir: PathBuf,
-    /// Names written (or kept) so far.
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Names claimed so far (each is written by the thread that claimed it).
     names: HashSet<String>,
     /// New files since the last background flush started.
     unflushed: usize,
@@ -38,6 +44,17 @@ pub struct Batch {
     flusher: Option<std::thread::JoinHandle<io::Result<()>>>,
     /// The first error of a background flush, reported by [`Batch::finish`].
     flush_error: Option<io::Error>,
+}
+
+impl State {
+    fn join_flusher(&mut self) {
+        if let Some(f) = self.flusher.take() {
+            let result = f.join().expect("the flush thread does not panic");
+            if let Err(e) = result {
+                self.flush_error.get_or_insert(e);
+            }
+        }
+    }
 }
 
 impl Batch {
@@ -49,11 +66,12 @@ impl Batch {
         std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
         Ok(Self {
             dir: dir.to_path_buf(),
-            names: HashSet::new(),
-            unflushed: 0,
-            flusher: None,
-            flush_error: None,
+            state: Mutex::default(),
         })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("no poisoned lock")
     }
 
     /// Writes `bytes` plus a newline as `dir/<name>`, not yet durably. A name given again is
@@ -62,30 +80,22 @@ impl Batch {
     /// # Errors
     /// The I/O error with the path it concerns; files written before it may remain, but no
     /// caller has cited them yet.
-    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), (PathBuf, io::Error)> {
-        if self.names.contains(name) {
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), (PathBuf, io::Error)> {
+        if !self.state().names.insert(name.to_owned()) {
             return Ok(());
         }
         let path = self.dir.join(name);
         write_unsynced(&self.dir, &path, bytes).map_err(|e| (path, e))?;
-        self.names.insert(name.to_owned());
-        self.unflushed += 1;
-        if self.unflushed >= FLUSH_EVERY && self.flusher.as_ref().is_none_or(|f| f.is_finished()) {
-            self.join_flusher();
+        let mut state = self.state();
+        state.unflushed += 1;
+        if state.unflushed >= FLUSH_EVERY && state.flusher.as_ref().is_none_or(|f| f.is_finished())
+        {
+            state.join_flusher();
             let dir = self.dir.clone();
-            self.flusher = Some(std::thread::spawn(move || flush_early(&dir)));
-            self.unflushed = 0;
+            state.flusher = Some(std::thread::spawn(move || flush_early(&dir)));
+            state.unflushed = 0;
         }
         Ok(())
-    }
-
-    fn join_flusher(&mut self) {
-        if let Some(f) = self.flusher.take() {
-            let result = f.join().expect("the flush thread does not panic");
-            if let Err(e) = result {
-                self.flush_error.get_or_insert(e);
-            }
-        }
     }
 
     /// Makes every file of the batch and the directory durable. Only after this may a document
@@ -93,12 +103,13 @@ impl Batch {
     ///
     /// # Errors
     /// The I/O error with the path it concerns.
-    pub fn finish(mut self) -> Result<(), (PathBuf, io::Error)> {
-        self.join_flusher();
-        if let Some(e) = self.flush_error.take() {
-            return Err((self.dir.clone(), e));
+    pub fn finish(self) -> Result<(), (PathBuf, io::Error)> {
+        let mut state = self.state.into_inner().expect("no poisoned lock");
+        state.join_flusher();
+        if let Some(e) = state.flush_error.take() {
+            return Err((self.dir, e));
         }
-        sync_batch(&self.dir, &self.names)?;
+        sync_batch(&self.dir, &state.names)?;
         // The new directory entries are durable only after the directory is synced.
         std::fs::File::open(&self.dir)
             .and_then(|d| d.sync_all())
@@ -188,7 +199,7 @@ mod tests {
     use super::*;
 
     fn write_durably(dir: &Path, files: &[(String, &[u8])]) -> Result<(), (PathBuf, io::Error)> {
-        let mut batch = Batch::create(dir)?;
+        let batch = Batch::create(dir)?;
         for (name, bytes) in files {
             batch.write(name, bytes)?;
         }
