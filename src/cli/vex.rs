@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use airlock::proof::{ProofRequest, Subject, prove};
 use airlock::store::Store;
-use airlock::store::query::Snapshot;
+use airlock::store::query::{ProofAppender, Snapshot};
 use airlock::vex::{Document, Finding, proof_files, read_findings, statement_for};
 use clap::Args;
 
@@ -85,8 +85,9 @@ fn prove_one(
 }
 
 /// Proves every finding on `jobs` workers (one read transaction each); each worker writes the
-/// proof files of its findings into `batch` as it goes. Returns the outcomes in findings order;
-/// fails on the first proof-file error.
+/// proof files of its findings into `batch` as it goes, and this thread queues every proof in
+/// `audit` in findings order as it arrives. Returns the statements in findings order (or why a
+/// finding could not be proved); fails on the first proof-file or store error.
 fn prove_all(
     store: &Store,
     findings: &[Finding],
@@ -94,7 +95,8 @@ fn prove_all(
     out: &OutputMode,
     batch: Option<&proof_files::Batch>,
     proofs_dir: Option<&Path>,
-) -> Result<Vec<Result<Proved, String>>, Failure> {
+    audit: &mut ProofAppender,
+) -> Result<Vec<Result<serde_json::Value, String>>, Failure> {
     let bar = out.progress_allowed().then(|| {
         let b = indicatif::ProgressBar::new(findings.len() as u64);
         b.set_style(
@@ -106,8 +108,13 @@ fn prove_all(
         b
     });
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<Proved, String>>> = Vec::new();
+    let mut results: Vec<Option<Result<serde_json::Value, String>>> = Vec::new();
     results.resize_with(findings.len(), || None);
+    // Proofs that arrived before an earlier finding's, held until the audit can take them in
+    // findings order (workers take findings in order, so few wait here).
+    let mut early: std::collections::BTreeMap<usize, Option<Vec<u8>>> = Default::default();
+    let mut audited = 0;
+    let mut audit_error = None;
     let write_error = std::sync::Mutex::new(None);
     let (tx, rx) = std::sync::mpsc::channel::<Outcome>();
     let latencies = std::thread::scope(|scope| {
@@ -146,7 +153,21 @@ fn prove_all(
             .collect();
         drop(tx);
         for (i, proved) in rx {
-            results[i] = Some(proved);
+            let (statement, canonical) = match proved {
+                Ok(p) => (Ok(p.statement), Some(p.canonical)),
+                Err(e) => (Err(e), None),
+            };
+            results[i] = Some(statement);
+            early.insert(i, canonical);
+            while let Some(canonical) = early.remove(&audited) {
+                audited += 1;
+                if let (Some(c), None) = (canonical, &audit_error)
+                    && let Err(e) = audit.push(c)
+                {
+                    audit_error = Some(e);
+                    next.store(findings.len(), Ordering::Relaxed);
+                }
+            }
             if let Some(b) = &bar {
                 b.inc(1);
             }
@@ -173,6 +194,9 @@ fn prove_all(
     }
     if let Some(e) = write_error.into_inner().expect("no poisoned lock") {
         return Err(e);
+    }
+    if let Some(e) = audit_error {
+        return Err(Failure::from_coded(store.dir().display(), &e));
     }
     Ok(results
         .into_iter()
@@ -232,6 +256,9 @@ impl VexArgs {
             .map(proof_files::Batch::create)
             .transpose()
             .map_err(|(path, e)| Failure::io(path.display(), &e))?;
+        let mut audit = store
+            .proof_appender()
+            .map_err(|e| Failure::from_coded(dir.display(), &e))?;
         let results = prove_all(
             &store,
             &findings,
@@ -239,17 +266,14 @@ impl VexArgs {
             out,
             batch.as_ref(),
             proofs_dir.as_deref(),
+            &mut audit,
         )?;
         lap("proved, proof files written");
         let mut statements = Vec::with_capacity(results.len());
-        let mut audit = Vec::with_capacity(results.len());
         let mut failed = Vec::new();
         for (finding, result) in findings.iter().zip(results) {
             match result {
-                Ok(p) => {
-                    statements.push(p.statement);
-                    audit.push(p.canonical);
-                }
+                Ok(statement) => statements.push(statement),
                 Err(e) => failed.push(format!("{} {}: {e}", finding.vulnerability, finding.purl)),
             }
         }
@@ -269,26 +293,24 @@ impl VexArgs {
                 )
             }
         };
-        // Three independent jobs at once: the audit append (every proof recorded, one write
+        // Three independent jobs at once: committing the audit (every proof recorded, one write
         // transaction), making the proof files durable, and building the document. Every
         // cited proof file is durable before the document is renamed into place below.
         let (audited, durable, doc) = std::thread::scope(|scope| {
-            let audited = scope.spawn(|| {
-                store
-                    .append_proofs(&audit)
-                    .map_err(|e| Failure::from_coded(dir.display(), &e))
-            });
             let durable = scope.spawn(|| {
                 batch.map_or(Ok(()), |b| {
                     b.finish()
                         .map_err(|(path, e)| Failure::io(path.display(), &e))
                 })
             });
-            let doc = Document::new(statements, timestamp);
+            let doc = scope.spawn(|| Document::new(statements, timestamp));
+            let audited = audit
+                .commit()
+                .map_err(|e| Failure::from_coded(dir.display(), &e));
             (
-                audited.join().expect("the audit append does not panic"),
+                audited,
                 durable.join().expect("the proof-file sync does not panic"),
-                doc,
+                doc.join().expect("building the document does not panic"),
             )
         });
         audited?;

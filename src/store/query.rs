@@ -96,49 +96,95 @@ impl Store {
     /// # Errors
     /// A database error.
     pub fn append_proof(&self, proof: &[u8]) -> Result<u64, StoreError> {
-        let path = Store::db_path(self.dir());
-        let wtx = self.begin_write_blocking(&mut || {})?;
-        let seq = {
-            let mut t = wtx
-                .open_table(tables::PROOFS)
-                .map_err(|e| db_err(&path, e))?;
-            let next = t
-                .last()
-                .map_err(|e| db_err(&path, e))?
-                .map_or(1, |(k, _)| k.value() + 1);
-            t.insert(next, proof).map_err(|e| db_err(&path, e))?;
-            next
-        };
-        wtx.commit().map_err(|e| db_err(&path, e))?;
-        Ok(seq)
+        let mut appender = self.proof_appender()?;
+        appender.push(proof.to_vec())?;
+        Ok(appender.commit()? - 1)
     }
 }
 
 impl Store {
-    /// Appends many proofs to the audit log in one write transaction (one fsync for a batch,
-    /// as `vex` needs for thousands of findings); returns the first sequence number used.
+    /// Starts appending proofs to the audit log in one write transaction (waits for a running
+    /// import). Nothing is recorded unless [`ProofAppender::commit`] succeeds: the batch is
+    /// atomic, so a crash or an abandoned run records none of it.
     ///
     /// # Errors
     /// A database error.
-    pub fn append_proofs(&self, proofs: &[Vec<u8>]) -> Result<u64, StoreError> {
+    pub fn proof_appender(&self) -> Result<ProofAppender, StoreError> {
         let path = Store::db_path(self.dir());
         let wtx = self.begin_write_blocking(&mut || {})?;
-        let first = {
-            let mut t = wtx
+        let next = {
+            let t = wtx
                 .open_table(tables::PROOFS)
                 .map_err(|e| db_err(&path, e))?;
-            let first = t
-                .last()
+            t.last()
                 .map_err(|e| db_err(&path, e))?
-                .map_or(1, |(k, _)| k.value() + 1);
-            for (i, proof) in proofs.iter().enumerate() {
-                t.insert(first + i as u64, proof.as_slice())
-                    .map_err(|e| db_err(&path, e))?;
-            }
-            first
+                .map_or(1, |(k, _)| k.value() + 1)
         };
-        wtx.commit().map_err(|e| db_err(&path, e))?;
-        Ok(first)
+        Ok(ProofAppender {
+            wtx,
+            path,
+            next,
+            pending: Vec::new(),
+        })
+    }
+}
+
+/// Proofs held before they are inserted in one go (the table is opened once per chunk).
+const APPEND_CHUNK: usize = 1024;
+
+/// Appends proofs to the audit log, in the order given, within one write transaction.
+pub struct ProofAppender {
+    wtx: redb::WriteTransaction,
+    path: std::path::PathBuf,
+    /// The sequence number the next inserted proof gets.
+    next: u64,
+    pending: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ProofAppender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProofAppender")
+            .field("path", &self.path)
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProofAppender {
+    /// Queues a proof (canonical JSON, exactly as issued).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn push(&mut self, proof: Vec<u8>) -> Result<(), StoreError> {
+        self.pending.push(proof);
+        if self.pending.len() >= APPEND_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let path = &self.path;
+        let mut t = self
+            .wtx
+            .open_table(tables::PROOFS)
+            .map_err(|e| db_err(path, e))?;
+        for proof in self.pending.drain(..) {
+            t.insert(self.next, proof.as_slice())
+                .map_err(|e| db_err(path, e))?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Records every queued proof durably (one commit); returns the next free sequence number.
+    ///
+    /// # Errors
+    /// A database error; then nothing of this batch is recorded.
+    pub fn commit(mut self) -> Result<u64, StoreError> {
+        self.flush()?;
+        self.wtx.commit().map_err(|e| db_err(&self.path, e))?;
+        Ok(self.next)
     }
 }
 
