@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use airlock::proof::{ProofRequest, Subject, prove};
+use airlock::proof::{Subject, prove_subject};
 use airlock::store::Store;
 use airlock::store::query::{ProofAppender, Snapshot};
 use airlock::vex::{Document, Finding, proof_files, read_findings, statement_for};
@@ -50,18 +50,18 @@ struct Proved {
 /// One finding's outcome, by its index in the findings list.
 type Outcome = (usize, Result<Proved, String>);
 
-/// Proves one finding and builds its statement; `proofs_dir` decides the proof reference.
+/// Outcomes a worker hands over at once (one wake-up of the collecting thread per chunk).
+const SEND_CHUNK: usize = 64;
+
+/// Proves one finding (its subject formed already) and builds its statement; `proofs_dir`
+/// decides the proof reference.
 fn prove_one(
     snapshot: &Snapshot,
     f: &Finding,
+    subject: &Subject,
     proofs_dir: Option<&Path>,
 ) -> Result<Proved, String> {
-    let request = ProofRequest {
-        vulnerability: f.vulnerability.clone(),
-        purl: f.purl.clone(),
-        computed_at: None,
-    };
-    let proof = prove(snapshot, &request, None).map_err(|e| e.to_string())?;
+    let proof = prove_subject(snapshot, subject.clone(), None, None).map_err(|e| e.to_string())?;
     let hash = proof.proof_hash.clone().unwrap_or_default();
     let file = format!("{}.proof.json", hash.replace(':', "-"));
     let reference = match proofs_dir {
@@ -91,6 +91,7 @@ fn prove_one(
 fn prove_all(
     store: &Store,
     findings: &[Finding],
+    subjects: &[Subject],
     jobs: usize,
     out: &OutputMode,
     batch: Option<&proof_files::Batch>,
@@ -116,7 +117,7 @@ fn prove_all(
     let mut audited = 0;
     let mut audit_error = None;
     let write_error = std::sync::Mutex::new(None);
-    let (tx, rx) = std::sync::mpsc::channel::<Outcome>();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<Outcome>>();
     let latencies = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
             .map(|_| {
@@ -127,11 +128,14 @@ fn prove_all(
                         .snapshot()
                         .map_err(|e| Failure::from_coded("store", &e))?;
                     let mut latencies = Vec::new();
+                    let mut chunk = Vec::with_capacity(SEND_CHUNK);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(f) = findings.get(i) else { break };
+                        let (Some(f), Some(subject)) = (findings.get(i), subjects.get(i)) else {
+                            break;
+                        };
                         let started = Instant::now();
-                        let proved = prove_one(&snapshot, f, proofs_dir);
+                        let proved = prove_one(&snapshot, f, subject, proofs_dir);
                         latencies.push(started.elapsed());
                         if let (Ok(p), Some(b)) = (&proved, batch)
                             && let Err((path, e)) = b.write(&p.file, &p.canonical)
@@ -143,16 +147,20 @@ fn prove_all(
                             // Stop every worker: the run fails anyway.
                             next.store(findings.len(), Ordering::Relaxed);
                         }
-                        if tx.send((i, proved)).is_err() {
+                        chunk.push((i, proved));
+                        if chunk.len() >= SEND_CHUNK && tx.send(std::mem::take(&mut chunk)).is_err()
+                        {
                             break;
                         }
                     }
+                    // The receiver outlives every worker (it ends when all senders are gone).
+                    let _ = tx.send(chunk);
                     Ok(latencies)
                 })
             })
             .collect();
         drop(tx);
-        for (i, proved) in rx {
+        for (i, proved) in rx.into_iter().flatten() {
             let (statement, canonical) = match proved {
                 Ok(p) => (Ok(p.statement), Some(p.canonical)),
                 Err(e) => (Err(e), None),
@@ -204,17 +212,19 @@ fn prove_all(
         .collect())
 }
 
-/// Fails with every finding whose subject (id, purl) is invalid, before anything is written.
-fn check_subjects(path: &Path, findings: &[Finding]) -> Result<(), Failure> {
-    let invalid: Vec<String> = findings
-        .iter()
-        .filter_map(|f| {
-            Subject::new(&f.vulnerability, &f.purl)
-                .err()
-                .map(|e| format!("{} {}: {e}", f.vulnerability, f.purl))
-        })
-        .collect();
-    unprovable(path, &invalid)
+/// Every finding's subject; fails with every finding whose subject (id, purl) is invalid,
+/// before anything is written.
+fn subjects(path: &Path, findings: &[Finding]) -> Result<Vec<Subject>, Failure> {
+    let mut subjects = Vec::with_capacity(findings.len());
+    let mut invalid = Vec::new();
+    for f in findings {
+        match Subject::new(&f.vulnerability, &f.purl) {
+            Ok(s) => subjects.push(s),
+            Err(e) => invalid.push(format!("{} {}: {e}", f.vulnerability, f.purl)),
+        }
+    }
+    unprovable(path, &invalid)?;
+    Ok(subjects)
 }
 
 fn unprovable(path: &Path, failed: &[String]) -> Result<(), Failure> {
@@ -245,7 +255,7 @@ impl VexArgs {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1);
         lap("findings read, store open");
-        check_subjects(&self.findings, &findings)?;
+        let subjects = subjects(&self.findings, &findings)?;
         let proofs_dir: Option<PathBuf> = self.proofs.clone().or_else(|| {
             self.out
                 .as_ref()
@@ -262,6 +272,7 @@ impl VexArgs {
         let results = prove_all(
             &store,
             &findings,
+            &subjects,
             jobs,
             out,
             batch.as_ref(),

@@ -157,7 +157,21 @@ pub fn prove(
     request: &ProofRequest,
     binary: Option<&FingerprintedBinary>,
 ) -> Result<ProofBlob, ProofError> {
-    let mut subject = Subject::new(&request.vulnerability, &request.purl)?;
+    let subject = Subject::new(&request.vulnerability, &request.purl)?;
+    prove_subject(source, subject, request.computed_at.as_deref(), binary)
+}
+
+/// [`prove`] for a subject already formed from the request (`Subject::new`), so a caller that
+/// validated its subjects up front does not parse them twice.
+///
+/// # Errors
+/// [`ProofError`] for an unreadable store.
+pub fn prove_subject(
+    source: &dyn EvidenceSource,
+    mut subject: Subject,
+    computed_at: Option<&str>,
+    binary: Option<&FingerprintedBinary>,
+) -> Result<ProofBlob, ProofError> {
     let vuln = subject.vulnerability.clone();
 
     // Read once: a package's advisory rows are the rows whose key names it (key order kept).
@@ -220,7 +234,7 @@ pub fn prove(
     let mut heads = source.heads()?;
     heads.sort_by(|a, b| (&a.publisher, &a.channel).cmp(&(&b.publisher, &b.channel)));
     blob.store_state = StoreState { heads };
-    blob.computed_at.clone_from(&request.computed_at);
+    blob.computed_at = computed_at.map(str::to_owned);
     blob.seal();
     Ok(blob)
 }

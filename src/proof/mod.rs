@@ -15,5 +15,5 @@ pub mod sign;
 pub mod subject;
 
 pub use blob::{EvidenceItem, ProofBlob, StoreState, Tier, Verdict};
-pub use engine::{EvidenceSource, ProofError, ProofRequest, prove};
+pub use engine::{EvidenceSource, ProofError, ProofRequest, prove, prove_subject};
 pub use subject::{Subject, SubjectError};
