@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use airlock::proof::{Subject, prove_subject};
 use airlock::store::Store;
 use airlock::store::query::{ProofAppender, Snapshot};
-use airlock::vex::{Document, Finding, proof_files, read_findings, statement_for};
+use airlock::vex::{Document, Finding, Prepared, proof_files, read_findings, statement_for};
 use clap::Args;
 
 use super::common::{check_time, read_file};
@@ -42,7 +42,7 @@ pub struct VexArgs {
 /// A proved finding: its statement, the proof's canonical JSON (the proof file and the audit
 /// record) and the proof file's name.
 struct Proved {
-    statement: serde_json::Value,
+    statement: Prepared,
     canonical: Vec<u8>,
     file: String,
 }
@@ -72,13 +72,13 @@ fn prove_one(
         None => hash,
     };
     Ok(Proved {
-        statement: statement_for(
+        statement: Prepared::new(&statement_for(
             &f.vulnerability,
             &f.product,
             f.image.as_deref(),
             &proof,
             &reference,
-        ),
+        )),
         canonical: proof.to_canonical(),
         file,
     })
@@ -97,7 +97,7 @@ fn prove_all(
     batch: Option<&proof_files::Batch>,
     proofs_dir: Option<&Path>,
     audit: &mut ProofAppender,
-) -> Result<Vec<Result<serde_json::Value, String>>, Failure> {
+) -> Result<Vec<Result<Prepared, String>>, Failure> {
     let bar = out.progress_allowed().then(|| {
         let b = indicatif::ProgressBar::new(findings.len() as u64);
         b.set_style(
@@ -109,7 +109,7 @@ fn prove_all(
         b
     });
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<serde_json::Value, String>>> = Vec::new();
+    let mut results: Vec<Option<Result<Prepared, String>>> = Vec::new();
     results.resize_with(findings.len(), || None);
     // Proofs that arrived before an earlier finding's, held until the audit can take them in
     // findings order (workers take findings in order, so few wait here).
@@ -314,7 +314,7 @@ impl VexArgs {
                         .map_err(|(path, e)| Failure::io(path.display(), &e))
                 })
             });
-            let doc = scope.spawn(|| Document::new(statements, timestamp));
+            let doc = scope.spawn(|| Document::from_prepared(statements, timestamp));
             let audited = audit
                 .commit()
                 .map_err(|e| Failure::from_coded(dir.display(), &e));
@@ -327,7 +327,7 @@ impl VexArgs {
         audited?;
         durable?;
         lap("audit appended, proof files durable, document built");
-        let mut bytes = serde_json::to_vec_pretty(&doc).expect("documents serialize");
+        let mut bytes = doc.to_pretty_json();
         bytes.push(b'\n');
         match &self.out {
             Some(path) => {
@@ -335,9 +335,7 @@ impl VexArgs {
                     .map_err(|e| Failure::io(path.display(), &e))?;
                 let mut counts = std::collections::BTreeMap::new();
                 for s in &doc.statements {
-                    *counts
-                        .entry(s["status"].as_str().unwrap_or_default().to_owned())
-                        .or_insert(0usize) += 1;
+                    *counts.entry(s.status.as_str()).or_insert(0usize) += 1;
                 }
                 out.info(format!(
                     "wrote {} with {} statement(s) {:?}; proofs in {}",
