@@ -95,7 +95,6 @@ fn prove_all(
     jobs: usize,
     out: &OutputMode,
     batch: Option<&proof_files::Batch>,
-    proofs_dir: Option<&Path>,
     audit: &mut ProofAppender,
 ) -> Result<Vec<Result<Prepared, String>>, Failure> {
     let bar = out.progress_allowed().then(|| {
@@ -108,6 +107,7 @@ fn prove_all(
         );
         b
     });
+    let proofs_dir = batch.map(proof_files::Batch::dir);
     let next = AtomicUsize::new(0);
     let mut results: Vec<Option<Result<Prepared, String>>> = Vec::new();
     results.resize_with(findings.len(), || None);
@@ -276,7 +276,6 @@ impl VexArgs {
             jobs,
             out,
             batch.as_ref(),
-            proofs_dir.as_deref(),
             &mut audit,
         )?;
         lap("proved, proof files written");

@@ -282,7 +282,7 @@ mod tests {
             s["extra"] = extra;
             s
         };
-        let statements = vec![
+        let statements = [
             st("CVE-2024-2", "pkg:deb/debian/b@1", json!({})),
             st(
                 "CVE-2024-1",

@@ -70,6 +70,12 @@ impl Batch {
         })
     }
 
+    /// The directory the proofs go to.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().expect("no poisoned lock")
     }
