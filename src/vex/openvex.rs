@@ -34,9 +34,10 @@ pub struct Document {
     pub statements: Vec<Prepared>,
 }
 
-/// The document's members before `statements`, in the order they are written.
+/// The document's members in the order they are written; `statements` is written empty and
+/// the prepared statements are spliced in.
 #[derive(Serialize)]
-struct Header<'a> {
+struct Header<'a, S> {
     #[serde(rename = "@context")]
     context: &'static str,
     #[serde(rename = "@id")]
@@ -46,8 +47,7 @@ struct Header<'a> {
     timestamp: &'a str,
     version: u64,
     tooling: String,
-    /// Always empty: the statements are spliced in from their prepared forms.
-    statements: [(); 0],
+    statements: S,
 }
 
 /// Indentation of a statement inside the document (`statements` is a member of the top object).
@@ -199,7 +199,7 @@ impl Document {
             timestamp: &self.timestamp,
             version: 1,
             tooling: format!("airlock {}", env!("CARGO_PKG_VERSION")),
-            statements: [],
+            statements: [(); 0],
         };
         let mut out = serde_json::to_vec_pretty(&header).expect("headers serialize");
         if self.statements.is_empty() {
@@ -228,21 +228,6 @@ mod tests {
 
     use super::*;
 
-    /// The layout `to_pretty_json` reproduces: serde_json's pretty form of the whole document.
-    #[derive(Serialize)]
-    struct Whole<'a> {
-        #[serde(rename = "@context")]
-        context: &'static str,
-        #[serde(rename = "@id")]
-        id: &'a str,
-        author: &'static str,
-        role: &'static str,
-        timestamp: &'a str,
-        version: u64,
-        tooling: String,
-        statements: Vec<Value>,
-    }
-
     fn reference(statements: &[Value], doc: &Document) -> Vec<u8> {
         let mut sorted = statements.to_vec();
         sorted.sort_by_cached_key(|v| {
@@ -256,7 +241,8 @@ mod tests {
             doc.id,
             format!("urn:airlock:vex:{}", blake3::hash(&canonical).to_hex())
         );
-        serde_json::to_vec_pretty(&Whole {
+        // The layout `to_pretty_json` reproduces: serde_json's pretty form of the whole document.
+        serde_json::to_vec_pretty(&Header {
             context: CONTEXT,
             id: &doc.id,
             author: "airlock",
