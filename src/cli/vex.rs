@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use airlock::proof::{ProofBlob, ProofRequest, prove};
+use airlock::proof::{Subject, prove_subject};
 use airlock::store::Store;
-use airlock::vex::{Document, Finding, read_findings, statement_for};
+use airlock::store::query::{ProofAppender, Snapshot};
+use airlock::vex::{Document, Finding, Prepared, proof_files, read_findings, statement_for};
 use clap::Args;
 
 use super::common::{check_time, read_file};
@@ -37,15 +39,64 @@ pub struct VexArgs {
     jobs: Option<usize>,
 }
 
-/// One finding's outcome, by its index in the findings list.
-type Proved = (usize, Result<ProofBlob, String>);
+/// A proved finding: its statement, the proof's canonical JSON (the proof file and the audit
+/// record) and the proof file's name.
+struct Proved {
+    statement: Prepared,
+    canonical: Vec<u8>,
+    file: String,
+}
 
+/// One finding's outcome, by its index in the findings list.
+type Outcome = (usize, Result<Proved, String>);
+
+/// Outcomes a worker hands over at once (one wake-up of the collecting thread per chunk).
+const SEND_CHUNK: usize = 64;
+
+/// Proves one finding (its subject formed already) and builds its statement; `proofs_dir`
+/// decides the proof reference.
+fn prove_one(
+    snapshot: &Snapshot,
+    f: &Finding,
+    subject: &Subject,
+    proofs_dir: Option<&Path>,
+) -> Result<Proved, String> {
+    let proof = prove_subject(snapshot, subject.clone(), None, None).map_err(|e| e.to_string())?;
+    let hash = proof.proof_hash.clone().unwrap_or_default();
+    let file = format!("{}.proof.json", hash.replace(':', "-"));
+    let reference = match proofs_dir {
+        Some(d) => Path::new(d.file_name().unwrap_or_default())
+            .join(&file)
+            .display()
+            .to_string(),
+        None => hash,
+    };
+    Ok(Proved {
+        statement: Prepared::new(&statement_for(
+            &f.vulnerability,
+            &f.product,
+            f.image.as_deref(),
+            &proof,
+            &reference,
+        )),
+        canonical: proof.to_canonical(),
+        file,
+    })
+}
+
+/// Proves every finding on `jobs` workers (one read transaction each); each worker writes the
+/// proof files of its findings into `batch` as it goes, and this thread queues every proof in
+/// `audit` in findings order as it arrives. Returns the statements in findings order (or why a
+/// finding could not be proved); fails on the first proof-file or store error.
 fn prove_all(
     store: &Store,
     findings: &[Finding],
+    subjects: &[Subject],
     jobs: usize,
     out: &OutputMode,
-) -> Result<Vec<Result<ProofBlob, String>>, Failure> {
+    batch: Option<&proof_files::Batch>,
+    audit: &mut ProofAppender,
+) -> Result<Vec<Result<Prepared, String>>, Failure> {
     let bar = out.progress_allowed().then(|| {
         let b = indicatif::ProgressBar::new(findings.len() as u64);
         b.set_style(
@@ -56,41 +107,79 @@ fn prove_all(
         );
         b
     });
+    let proofs_dir = batch.map(proof_files::Batch::dir);
     let next = AtomicUsize::new(0);
-    let latencies =
-        std::sync::Mutex::new(Vec::<std::time::Duration>::with_capacity(findings.len()));
-    let mut results: Vec<Option<Result<ProofBlob, String>>> = vec![None; findings.len()];
-    let chunks: Vec<Vec<Proved>> = std::thread::scope(|scope| {
+    let mut results: Vec<Option<Result<Prepared, String>>> = Vec::new();
+    results.resize_with(findings.len(), || None);
+    // Proofs that arrived before an earlier finding's, held until the audit can take them in
+    // findings order (workers take findings in order, so few wait here).
+    let mut early: std::collections::BTreeMap<usize, Option<Vec<u8>>> = Default::default();
+    let mut audited = 0;
+    let mut audit_error = None;
+    let write_error = std::sync::Mutex::new(None);
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<Outcome>>();
+    let latencies = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
             .map(|_| {
-                scope.spawn(|| -> Result<Vec<Proved>, Failure> {
+                let tx = tx.clone();
+                let (next, write_error) = (&next, &write_error);
+                scope.spawn(move || -> Result<Vec<Duration>, Failure> {
                     let snapshot = store
                         .snapshot()
                         .map_err(|e| Failure::from_coded("store", &e))?;
-                    let mut done = Vec::new();
+                    let mut latencies = Vec::new();
+                    let mut chunk = Vec::with_capacity(SEND_CHUNK);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(f) = findings.get(i) else { break };
-                        let request = ProofRequest {
-                            vulnerability: f.vulnerability.clone(),
-                            purl: f.purl.clone(),
-                            computed_at: None,
+                        let (Some(f), Some(subject)) = (findings.get(i), subjects.get(i)) else {
+                            break;
                         };
-                        let started = std::time::Instant::now();
-                        let proved = prove(&snapshot, &request, None).map_err(|e| e.to_string());
-                        latencies
-                            .lock()
-                            .expect("no poisoned lock")
-                            .push(started.elapsed());
-                        done.push((i, proved));
-                        if let Some(b) = &bar {
-                            b.inc(1);
+                        let started = Instant::now();
+                        let proved = prove_one(&snapshot, f, subject, proofs_dir);
+                        latencies.push(started.elapsed());
+                        if let (Ok(p), Some(b)) = (&proved, batch)
+                            && let Err((path, e)) = b.write(&p.file, &p.canonical)
+                        {
+                            write_error
+                                .lock()
+                                .expect("no poisoned lock")
+                                .get_or_insert(Failure::io(path.display(), &e));
+                            // Stop every worker: the run fails anyway.
+                            next.store(findings.len(), Ordering::Relaxed);
+                        }
+                        chunk.push((i, proved));
+                        if chunk.len() >= SEND_CHUNK && tx.send(std::mem::take(&mut chunk)).is_err()
+                        {
+                            break;
                         }
                     }
-                    Ok(done)
+                    // The receiver outlives every worker (it ends when all senders are gone).
+                    let _ = tx.send(chunk);
+                    Ok(latencies)
                 })
             })
             .collect();
+        drop(tx);
+        for (i, proved) in rx.into_iter().flatten() {
+            let (statement, canonical) = match proved {
+                Ok(p) => (Ok(p.statement), Some(p.canonical)),
+                Err(e) => (Err(e), None),
+            };
+            results[i] = Some(statement);
+            early.insert(i, canonical);
+            while let Some(canonical) = early.remove(&audited) {
+                audited += 1;
+                if let (Some(c), None) = (canonical, &audit_error)
+                    && let Err(e) = audit.push(c)
+                {
+                    audit_error = Some(e);
+                    next.store(findings.len(), Ordering::Relaxed);
+                }
+            }
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        }
         handles
             .into_iter()
             .map(|h| h.join().expect("proof worker does not panic"))
@@ -99,7 +188,7 @@ fn prove_all(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut lat = latencies.into_inner().expect("no poisoned lock");
+    let mut lat: Vec<Duration> = latencies.into_iter().flatten().collect();
     if !lat.is_empty() {
         lat.sort();
         let pick = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
@@ -111,8 +200,11 @@ fn prove_all(
             lat[lat.len() - 1]
         ));
     }
-    for (i, r) in chunks.into_iter().flatten() {
-        results[i] = Some(r);
+    if let Some(e) = write_error.into_inner().expect("no poisoned lock") {
+        return Err(e);
+    }
+    if let Some(e) = audit_error {
+        return Err(Failure::from_coded(store.dir().display(), &e));
     }
     Ok(results
         .into_iter()
@@ -120,8 +212,40 @@ fn prove_all(
         .collect())
 }
 
+/// Every finding's subject; fails with every finding whose subject (id, purl) is invalid,
+/// before anything is written.
+fn subjects(path: &Path, findings: &[Finding]) -> Result<Vec<Subject>, Failure> {
+    let mut subjects = Vec::with_capacity(findings.len());
+    let mut invalid = Vec::new();
+    for f in findings {
+        match Subject::new(&f.vulnerability, &f.purl) {
+            Ok(s) => subjects.push(s),
+            Err(e) => invalid.push(format!("{} {}: {e}", f.vulnerability, f.purl)),
+        }
+    }
+    unprovable(path, &invalid)?;
+    Ok(subjects)
+}
+
+fn unprovable(path: &Path, failed: &[String]) -> Result<(), Failure> {
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::could_not_run(
+        "subject-invalid",
+        format!(
+            "{}: {} finding(s) could not be proved: {}",
+            path.display(),
+            failed.len(),
+            failed.join("; ")
+        ),
+    ))
+}
+
 impl VexArgs {
     pub fn run(&self, out: &OutputMode) -> CmdResult {
+        let t0 = std::time::Instant::now();
+        let lap = |what: &str| out.debug(format!("{what}: {:?} since start", t0.elapsed()));
         let findings = read_findings(&read_file(&self.findings)?)
             .map_err(|e| Failure::from_coded(self.findings.display(), &e))?;
         let dir = self.location.dir()?;
@@ -130,65 +254,40 @@ impl VexArgs {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1);
-        let results = prove_all(&store, &findings, jobs, out)?;
-
+        lap("findings read, store open");
+        let subjects = subjects(&self.findings, &findings)?;
         let proofs_dir: Option<PathBuf> = self.proofs.clone().or_else(|| {
             self.out
                 .as_ref()
                 .map(|o| PathBuf::from(format!("{}.proofs", o.display())))
         });
-        let mut statements = Vec::new();
-        let mut audit = Vec::new();
+        let batch = proofs_dir
+            .as_deref()
+            .map(proof_files::Batch::create)
+            .transpose()
+            .map_err(|(path, e)| Failure::io(path.display(), &e))?;
+        let mut audit = store
+            .proof_appender()
+            .map_err(|e| Failure::from_coded(dir.display(), &e))?;
+        let results = prove_all(
+            &store,
+            &findings,
+            &subjects,
+            jobs,
+            out,
+            batch.as_ref(),
+            &mut audit,
+        )?;
+        lap("proved, proof files written");
+        let mut statements = Vec::with_capacity(results.len());
         let mut failed = Vec::new();
-        let mut files = Vec::new();
-        for (finding, result) in findings.iter().zip(&results) {
+        for (finding, result) in findings.iter().zip(results) {
             match result {
-                Ok(proof) => {
-                    let hash = proof.proof_hash.clone().unwrap_or_default();
-                    let file = format!("{}.proof.json", hash.replace(':', "-"));
-                    let reference = match &proofs_dir {
-                        Some(d) => Path::new(d.file_name().unwrap_or_default())
-                            .join(&file)
-                            .display()
-                            .to_string(),
-                        None => hash.clone(),
-                    };
-                    statements.push(statement_for(
-                        &finding.vulnerability,
-                        &finding.product,
-                        finding.image.as_deref(),
-                        proof,
-                        &reference,
-                    ));
-                    audit.push(proof.to_canonical());
-                    files.push(file);
-                }
+                Ok(statement) => statements.push(statement),
                 Err(e) => failed.push(format!("{} {}: {e}", finding.vulnerability, finding.purl)),
             }
         }
-        if !failed.is_empty() {
-            return Err(Failure::could_not_run(
-                "subject-invalid",
-                format!(
-                    "{}: {} finding(s) could not be proved: {}",
-                    self.findings.display(),
-                    failed.len(),
-                    failed.join("; ")
-                ),
-            ));
-        }
-        // Every cited proof file is durable before the document below is renamed into place.
-        if let Some(d) = &proofs_dir {
-            let named: Vec<(String, &[u8])> = files
-                .into_iter()
-                .zip(audit.iter().map(Vec::as_slice))
-                .collect();
-            airlock::vex::proof_files::write_durably(d, &named, jobs)
-                .map_err(|(path, e)| Failure::io(path.display(), &e))?;
-        }
-        store
-            .append_proofs(&audit)
-            .map_err(|e| Failure::from_coded(dir.display(), &e))?;
+        unprovable(&self.findings, &failed)?;
         let timestamp = match &self.at {
             Some(t) => airlock::time::format_instant(check_time(Some(t))?),
             None => {
@@ -204,8 +303,30 @@ impl VexArgs {
                 )
             }
         };
-        let doc = Document::new(statements, timestamp);
-        let mut bytes = serde_json::to_vec_pretty(&doc).expect("documents serialize");
+        // Three independent jobs at once: committing the audit (every proof recorded, one write
+        // transaction), making the proof files durable, and building the document. Every
+        // cited proof file is durable before the document is renamed into place below.
+        let (audited, durable, doc) = std::thread::scope(|scope| {
+            let durable = scope.spawn(|| {
+                batch.map_or(Ok(()), |b| {
+                    b.finish()
+                        .map_err(|(path, e)| Failure::io(path.display(), &e))
+                })
+            });
+            let doc = scope.spawn(|| Document::from_prepared(statements, timestamp));
+            let audited = audit
+                .commit()
+                .map_err(|e| Failure::from_coded(dir.display(), &e));
+            (
+                audited,
+                durable.join().expect("the proof-file sync does not panic"),
+                doc.join().expect("building the document does not panic"),
+            )
+        });
+        audited?;
+        durable?;
+        lap("audit appended, proof files durable, document built");
+        let mut bytes = doc.to_pretty_json();
         bytes.push(b'\n');
         match &self.out {
             Some(path) => {
@@ -213,9 +334,7 @@ impl VexArgs {
                     .map_err(|e| Failure::io(path.display(), &e))?;
                 let mut counts = std::collections::BTreeMap::new();
                 for s in &doc.statements {
-                    *counts
-                        .entry(s["status"].as_str().unwrap_or_default().to_owned())
-                        .or_insert(0usize) += 1;
+                    *counts.entry(s.status.as_str()).or_insert(0usize) += 1;
                 }
                 out.info(format!(
                     "wrote {} with {} statement(s) {:?}; proofs in {}",
@@ -229,6 +348,8 @@ impl VexArgs {
             }
             None => out.raw(&bytes),
         }
+        lap("document written");
+
         Ok(())
     }
 }

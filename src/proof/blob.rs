@@ -138,15 +138,14 @@ impl ProofBlob {
     /// The canonical JSON bytes of the blob as it stands.
     #[must_use]
     pub fn to_canonical(&self) -> Vec<u8> {
-        bundle_format::canonical::to_canonical_vec(self).expect("proof blobs always serialize")
+        super::canonical::proof(self, self.proof_hash.as_deref())
     }
 
     /// Computes the self-hash (over the canonical form with `proof_hash` null).
     #[must_use]
     pub fn compute_hash(&self) -> String {
-        let mut unhashed = self.clone();
-        unhashed.proof_hash = None;
-        format!("blake3:{}", blake3::hash(&unhashed.to_canonical()).to_hex())
+        let unhashed = super::canonical::proof(self, None);
+        format!("blake3:{}", blake3::hash(&unhashed).to_hex())
     }
 
     /// Sets `proof_hash`.

@@ -15,12 +15,8 @@ pub const MAX_CONFIDENCE: f64 = 0.98;
 
 /// What the engine reads. Implemented by the store's [`Snapshot`]; tests implement it in memory.
 pub trait EvidenceSource {
-    /// Advisory rows for (vulnerability, package key).
-    ///
-    /// # Errors
-    /// A store error.
-    fn advisories(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError>;
-    /// Every advisory row for the vulnerability (to map binary packages to source packages).
+    /// Every advisory row for the vulnerability, any package, in key order (the engine maps
+    /// binary packages to source packages with them, then takes each source package's rows).
     ///
     /// # Errors
     /// A store error.
@@ -60,9 +56,6 @@ pub trait EvidenceSource {
 }
 
 impl EvidenceSource for Snapshot {
-    fn advisories(&self, vulnerability: &str, package: &str) -> Result<Vec<StoredRow>, StoreError> {
-        Snapshot::advisories(self, vulnerability, package)
-    }
     fn advisories_for_vulnerability(
         &self,
         vulnerability: &str,
@@ -164,11 +157,27 @@ pub fn prove(
     request: &ProofRequest,
     binary: Option<&FingerprintedBinary>,
 ) -> Result<ProofBlob, ProofError> {
-    let mut subject = Subject::new(&request.vulnerability, &request.purl)?;
+    let subject = Subject::new(&request.vulnerability, &request.purl)?;
+    prove_subject(source, subject, request.computed_at.as_deref(), binary)
+}
+
+/// [`prove`] for a subject already formed from the request (`Subject::new`), so a caller that
+/// validated its subjects up front does not parse them twice.
+///
+/// # Errors
+/// [`ProofError`] for an unreadable store.
+pub fn prove_subject(
+    source: &dyn EvidenceSource,
+    mut subject: Subject,
+    computed_at: Option<&str>,
+    binary: Option<&FingerprintedBinary>,
+) -> Result<ProofBlob, ProofError> {
     let vuln = subject.vulnerability.clone();
 
+    // Read once: a package's advisory rows are the rows whose key names it (key order kept).
+    let mut vuln_rows = source.advisories_for_vulnerability(&vuln)?;
     // Binary → source package: advisories that list the subject's binary name.
-    for row in source.advisories_for_vulnerability(&vuln)? {
+    for row in &vuln_rows {
         let Some(package) = row.key.get(1) else {
             continue;
         };
@@ -191,8 +200,11 @@ pub fn prove(
     let mut items = Vec::new();
     let mut seen_rows = BTreeSet::new();
     for package in subject.source_packages.clone() {
-        let rows: Vec<StoredRow> = source
-            .advisories(&vuln, &package)?
+        let (mine, rest): (Vec<StoredRow>, Vec<StoredRow>) = vuln_rows
+            .into_iter()
+            .partition(|r| r.key.get(1) == Some(&package));
+        vuln_rows = rest;
+        let rows: Vec<StoredRow> = mine
             .into_iter()
             .filter(|r| seen_rows.insert((r.source.sha256.clone(), r.key.clone())))
             .map(|r| claims::normalize_advisory_row(source, &vuln, r))
@@ -222,7 +234,7 @@ pub fn prove(
     let mut heads = source.heads()?;
     heads.sort_by(|a, b| (&a.publisher, &a.channel).cmp(&(&b.publisher, &b.channel)));
     blob.store_state = StoreState { heads };
-    blob.computed_at.clone_from(&request.computed_at);
+    blob.computed_at = computed_at.map(str::to_owned);
     blob.seal();
     Ok(blob)
 }

@@ -8,11 +8,12 @@
 //! The engine is a pure function of the store snapshot and the request: no clock, no network.
 
 pub mod blob;
+pub mod canonical;
 mod claims;
 pub mod engine;
 pub mod sign;
 pub mod subject;
 
 pub use blob::{EvidenceItem, ProofBlob, StoreState, Tier, Verdict};
-pub use engine::{EvidenceSource, ProofError, ProofRequest, prove};
+pub use engine::{EvidenceSource, ProofError, ProofRequest, prove, prove_subject};
 pub use subject::{Subject, SubjectError};

@@ -2,6 +2,8 @@
 //! it sees one consistent commit and never waits for an import in progress.
 
 use bundle_format::Digest;
+use std::sync::OnceLock;
+
 use redb::{ReadTransaction, ReadableTable};
 use serde::Serialize;
 use serde_json::Value;
@@ -39,10 +41,31 @@ pub struct StoredBundle {
     pub record: BundleRecord,
 }
 
+/// A row table opened in a snapshot.
+type OpenRowTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
 /// A consistent read-only view of the store (one read transaction).
 pub struct Snapshot {
     txn: ReadTransaction,
     path: std::path::PathBuf,
+    /// Row tables opened so far (a table is opened once per snapshot, not once per query: the
+    /// proof engine runs several queries per proof). Indexed by [`row_slot`].
+    row_tables: [OnceLock<OpenRowTable>; ROW_SLOTS],
+    /// Channel heads, read once (the snapshot never changes).
+    heads: OnceLock<Vec<(String, String, ChannelHead)>>,
+}
+
+const ROW_SLOTS: usize = 6;
+
+fn row_slot(table: RowTable) -> usize {
+    match table {
+        RowTable::Advisories => 0,
+        RowTable::AdvisoryIds => 1,
+        RowTable::ChangelogMentions => 2,
+        RowTable::Patches => 3,
+        RowTable::Fingerprints => 4,
+        RowTable::Attestations => 5,
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -62,6 +85,8 @@ impl Store {
         Ok(Snapshot {
             txn: self.begin_read()?,
             path: Store::db_path(self.dir()),
+            row_tables: Default::default(),
+            heads: OnceLock::new(),
         })
     }
 
@@ -71,49 +96,95 @@ impl Store {
     /// # Errors
     /// A database error.
     pub fn append_proof(&self, proof: &[u8]) -> Result<u64, StoreError> {
-        let path = Store::db_path(self.dir());
-        let wtx = self.begin_write_blocking(&mut || {})?;
-        let seq = {
-            let mut t = wtx
-                .open_table(tables::PROOFS)
-                .map_err(|e| db_err(&path, e))?;
-            let next = t
-                .last()
-                .map_err(|e| db_err(&path, e))?
-                .map_or(1, |(k, _)| k.value() + 1);
-            t.insert(next, proof).map_err(|e| db_err(&path, e))?;
-            next
-        };
-        wtx.commit().map_err(|e| db_err(&path, e))?;
-        Ok(seq)
+        let mut appender = self.proof_appender()?;
+        appender.push(proof.to_vec())?;
+        Ok(appender.commit()? - 1)
     }
 }
 
 impl Store {
-    /// Appends many proofs to the audit log in one write transaction (one fsync for a batch,
-    /// as `vex` needs for thousands of findings); returns the first sequence number used.
+    /// Starts appending proofs to the audit log in one write transaction (waits for a running
+    /// import). Nothing is recorded unless [`ProofAppender::commit`] succeeds: the batch is
+    /// atomic, so a crash or an abandoned run records none of it.
     ///
     /// # Errors
     /// A database error.
-    pub fn append_proofs(&self, proofs: &[Vec<u8>]) -> Result<u64, StoreError> {
+    pub fn proof_appender(&self) -> Result<ProofAppender, StoreError> {
         let path = Store::db_path(self.dir());
         let wtx = self.begin_write_blocking(&mut || {})?;
-        let first = {
-            let mut t = wtx
+        let next = {
+            let t = wtx
                 .open_table(tables::PROOFS)
                 .map_err(|e| db_err(&path, e))?;
-            let first = t
-                .last()
+            t.last()
                 .map_err(|e| db_err(&path, e))?
-                .map_or(1, |(k, _)| k.value() + 1);
-            for (i, proof) in proofs.iter().enumerate() {
-                t.insert(first + i as u64, proof.as_slice())
-                    .map_err(|e| db_err(&path, e))?;
-            }
-            first
+                .map_or(1, |(k, _)| k.value() + 1)
         };
-        wtx.commit().map_err(|e| db_err(&path, e))?;
-        Ok(first)
+        Ok(ProofAppender {
+            wtx,
+            path,
+            next,
+            pending: Vec::new(),
+        })
+    }
+}
+
+/// Proofs held before they are inserted in one go (the table is opened once per chunk).
+const APPEND_CHUNK: usize = 1024;
+
+/// Appends proofs to the audit log, in the order given, within one write transaction.
+pub struct ProofAppender {
+    wtx: redb::WriteTransaction,
+    path: std::path::PathBuf,
+    /// The sequence number the next inserted proof gets.
+    next: u64,
+    pending: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ProofAppender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProofAppender")
+            .field("path", &self.path)
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProofAppender {
+    /// Queues a proof (canonical JSON, exactly as issued).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn push(&mut self, proof: Vec<u8>) -> Result<(), StoreError> {
+        self.pending.push(proof);
+        if self.pending.len() >= APPEND_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let path = &self.path;
+        let mut t = self
+            .wtx
+            .open_table(tables::PROOFS)
+            .map_err(|e| db_err(path, e))?;
+        for proof in self.pending.drain(..) {
+            t.insert(self.next, proof.as_slice())
+                .map_err(|e| db_err(path, e))?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Records every queued proof durably (one commit); returns the next free sequence number.
+    ///
+    /// # Errors
+    /// A database error; then nothing of this batch is recorded.
+    pub fn commit(mut self) -> Result<u64, StoreError> {
+        self.flush()?;
+        self.wtx.commit().map_err(|e| db_err(&self.path, e))?;
+        Ok(self.next)
     }
 }
 
@@ -126,9 +197,18 @@ impl Snapshot {
         &self.txn
     }
 
+    fn row_table(&self, table: RowTable) -> Result<&OpenRowTable, StoreError> {
+        let slot = &self.row_tables[row_slot(table)];
+        if let Some(t) = slot.get() {
+            return Ok(t);
+        }
+        let t = self.txn.open_table(table.def()).map_err(|e| self.err(e))?;
+        Ok(slot.get_or_init(|| t))
+    }
+
     fn scan(&self, table: RowTable, prefix: &[&str]) -> Result<Vec<StoredRow>, StoreError> {
         let (start, end) = keys::prefix_range(prefix).map_err(|e| self.err(e))?;
-        let t = self.txn.open_table(table.def()).map_err(|e| self.err(e))?;
+        let t = self.row_table(table)?;
         let mut out = Vec::new();
         for item in t
             .range(start.as_slice()..end.as_slice())
@@ -320,6 +400,9 @@ impl Snapshot {
     /// # Errors
     /// A database error or a malformed value.
     pub fn channel_heads(&self) -> Result<Vec<(String, String, ChannelHead)>, StoreError> {
+        if let Some(heads) = self.heads.get() {
+            return Ok(heads.clone());
+        }
         let t = self
             .txn
             .open_table(tables::CHANNEL_HEADS)
@@ -334,7 +417,7 @@ impl Snapshot {
                 .map_err(|_| corrupt("channel_heads", "expected publisher 0 channel"))?;
             out.push((p, c, head));
         }
-        Ok(out)
+        Ok(self.heads.get_or_init(|| out).clone())
     }
 
     /// The store's time floor (RFC 3339), if any bundle was imported.

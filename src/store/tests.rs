@@ -330,6 +330,31 @@ fn queries_gc_and_proofs() {
 }
 
 #[test]
+fn a_proof_batch_is_recorded_in_order_on_commit_and_not_at_all_when_abandoned() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_write(dir.path()).unwrap();
+    assert_eq!(store.append_proof(b"{\"first\":1}").unwrap(), 1);
+    let mut abandoned = store.proof_appender().unwrap();
+    abandoned.push(b"{\"lost\":1}".to_vec()).unwrap();
+    drop(abandoned);
+    let mut batch = store.proof_appender().unwrap();
+    // More than one insertion chunk.
+    let proofs: Vec<Vec<u8>> = (0..2500)
+        .map(|i| format!("{{\"n\":{i}}}").into_bytes())
+        .collect();
+    for p in &proofs {
+        batch.push(p.clone()).unwrap();
+    }
+    assert_eq!(batch.commit().unwrap(), 2502);
+    let log = store.snapshot().unwrap().proofs().unwrap();
+    assert_eq!(log.len(), 2501);
+    assert_eq!(log[0], (1, b"{\"first\":1}".to_vec()));
+    for (i, (seq, bytes)) in log[1..].iter().enumerate() {
+        assert_eq!((*seq, bytes), (i as u64 + 2, &proofs[i]));
+    }
+}
+
+#[test]
 fn check_finds_tampering() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_write(dir.path()).unwrap();

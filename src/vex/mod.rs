@@ -10,4 +10,4 @@ pub mod openvex;
 pub mod proof_files;
 
 pub use findings::{Finding, FindingsError, read_findings};
-pub use openvex::{Document, statement_for};
+pub use openvex::{Document, Prepared, statement_for};

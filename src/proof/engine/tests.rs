@@ -28,14 +28,6 @@ fn row(table: &'static str, vuln: &str, package: &str, record: Value, entry: &st
 }
 
 impl EvidenceSource for Mem {
-    fn advisories(&self, v: &str, p: &str) -> Result<Vec<StoredRow>, StoreError> {
-        Ok(self
-            .advisories
-            .iter()
-            .filter(|r| r.key[0] == v && r.key[1] == p)
-            .cloned()
-            .collect())
-    }
     fn advisories_for_vulnerability(&self, v: &str) -> Result<Vec<StoredRow>, StoreError> {
         Ok(self
             .advisories
