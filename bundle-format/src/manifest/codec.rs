@@ -16,6 +16,7 @@
 
 use super::{BundleKind, Manifest, ManifestEntry};
 use crate::canonical::{self, CanonicalError, push_canonical_str, push_canonical_u64};
+use crate::digest::Digest;
 
 /// Parses a manifest payload: strict canonical JSON of the manifest shape.
 ///
@@ -46,7 +47,7 @@ pub(super) fn encode_manifest(manifest: &Manifest) -> Vec<u8> {
     out.push(b'{');
     if let Some(base) = &manifest.base {
         key(&mut out, "base", true);
-        push_canonical_str(&mut out, &base.to_string());
+        push_digest(&mut out, base);
     }
     key(&mut out, "channel", manifest.base.is_none());
     push_canonical_str(&mut out, &manifest.channel);
@@ -74,7 +75,7 @@ pub(super) fn encode_manifest(manifest: &Manifest) -> Vec<u8> {
         },
     );
     key(&mut out, "merkle_root", false);
-    push_canonical_str(&mut out, &manifest.merkle_root.to_string());
+    push_digest(&mut out, &manifest.merkle_root);
     key(&mut out, "publisher", false);
     push_canonical_str(&mut out, &manifest.publisher);
     key(&mut out, "sequence", false);
@@ -87,7 +88,7 @@ pub(super) fn encode_manifest(manifest: &Manifest) -> Vec<u8> {
 pub(super) fn encode_entry(out: &mut Vec<u8>, entry: &ManifestEntry) {
     out.push(b'{');
     key(out, "blake3", true);
-    push_canonical_str(out, &entry.blake3.to_string());
+    push_digest(out, &entry.blake3);
     key(out, "kind", false);
     push_canonical_str(out, entry.kind.name());
     key(out, "media_type", false);
@@ -95,10 +96,23 @@ pub(super) fn encode_entry(out: &mut Vec<u8>, entry: &ManifestEntry) {
     key(out, "path", false);
     push_canonical_str(out, entry.path.as_str());
     key(out, "sha256", false);
-    push_canonical_str(out, &entry.sha256.to_string());
+    push_digest(out, &entry.sha256);
     key(out, "size", false);
     push_canonical_u64(out, entry.size);
     out.push(b'}');
+}
+
+/// Appends `"<algorithm>:<lowercase hex>"` (the digest's `Display` form, which needs no escapes).
+fn push_digest(out: &mut Vec<u8>, digest: &Digest) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    out.extend_from_slice(digest.algorithm().name().as_bytes());
+    out.push(b':');
+    for &b in digest.as_bytes() {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 0xf)]);
+    }
+    out.push(b'"');
 }
 
 /// Appends `"name":`, preceded by a comma unless it is the object's first member.
@@ -113,7 +127,6 @@ fn key(out: &mut Vec<u8>, name: &str, first: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::Digest;
     use crate::path::EntryPath;
 
     fn entry(path: &str, media_type: &str, size: u64) -> ManifestEntry {
