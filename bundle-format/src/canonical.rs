@@ -43,6 +43,57 @@ pub fn to_canonical_vec<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Canon
     serde_json_canonicalizer::to_vec(value).map_err(|e| CanonicalError::Serialize(e.to_string()))
 }
 
+/// Appends `text` as an RFC 8785 §3.2.2.2 string: quote and backslash escaped with a backslash,
+/// U+0008/09/0A/0C/0D as their two-character escapes, other controls below U+0020 as `\u00xx`
+/// (lowercase hex), everything else literal. Byte-identical to [`to_canonical_vec`] on a string (tested).
+pub fn push_canonical_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        // The common case: nothing to escape.
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Appends `value` as an RFC 8785 number. Integers up to 2^53 are exact decimal digits; larger
+/// ones go through the general serializer (they round as IEEE 754 doubles, RFC 8785 §3.2.2.3).
+pub fn push_canonical_u64(out: &mut Vec<u8>, value: u64) {
+    if value <= MAX_SAFE_INTEGER {
+        out.extend_from_slice(value.to_string().as_bytes());
+    } else {
+        out.extend_from_slice(&to_canonical_vec(&value).expect("a u64 always serializes"));
+    }
+}
+
 /// Parses JSON for a signed document: valid UTF-8, no duplicate member names, no integer
 /// beyond ±2^53, nesting at most [`MAX_DEPTH`], nothing after the value.
 ///
@@ -97,6 +148,29 @@ pub fn from_strict_slice<T: serde::de::DeserializeOwned>(
 ) -> Result<T, CanonicalError> {
     let value = parse_strict(bytes)?;
     serde_json::from_value(value).map_err(|e| CanonicalError::Parse(e.to_string()))
+}
+
+/// Deserializes a string field by parsing it with `parse`, borrowing the input text when it has
+/// no escapes (no intermediate `String`).
+pub(crate) fn deserialize_parsed_str<'de, D, T, E>(
+    deserializer: D,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, D::Error>
+where
+    D: de::Deserializer<'de>,
+    E: fmt::Display,
+{
+    struct ParsedStr<F>(F);
+    impl<'de, T, E: fmt::Display, F: FnOnce(&str) -> Result<T, E>> Visitor<'de> for ParsedStr<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<X: de::Error>(self, v: &str) -> Result<T, X> {
+            (self.0)(v).map_err(X::custom)
+        }
+    }
+    deserializer.deserialize_str(ParsedStr(parse))
 }
 
 struct StrictSeed {

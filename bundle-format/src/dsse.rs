@@ -74,11 +74,16 @@ pub enum EnvelopeError {
 }
 
 mod wire {
+    use std::borrow::Cow;
+
     use serde::{Deserialize, Serialize};
 
+    /// The payload borrows the input text when it has no JSON escapes (base64 never needs one),
+    /// so a large payload is not copied before it is decoded.
     #[derive(Serialize, Deserialize)]
-    pub struct Envelope {
-        pub payload: String,
+    pub struct Envelope<'a> {
+        #[serde(borrow)]
+        pub payload: Cow<'a, str>,
         #[serde(rename = "payloadType")]
         pub payload_type: String,
         pub signatures: Vec<Signature>,
@@ -166,7 +171,7 @@ impl Envelope {
     #[must_use]
     pub fn to_json(&self) -> Vec<u8> {
         let wire = wire::Envelope {
-            payload: STANDARD.encode(&self.payload),
+            payload: STANDARD.encode(&self.payload).into(),
             payload_type: self.payload_type.clone(),
             signatures: self
                 .signatures

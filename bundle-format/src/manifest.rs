@@ -16,6 +16,8 @@ use crate::canonical::{self, CanonicalError};
 use crate::digest::{Digest, DigestAlgorithm};
 use crate::path::{EntryPath, PathError};
 
+mod codec;
+
 /// The format identifier this crate reads and writes.
 pub const FORMAT: &str = "airlock-bundle/1";
 /// The DSSE payloadType of a bundle manifest.
@@ -126,7 +128,8 @@ impl ManifestEntry {
     /// The RFC 6962 leaf hash of this entry: `SHA-256(0x00 || JCS(entry))`.
     #[must_use]
     pub fn leaf_hash(&self) -> [u8; 32] {
-        let json = canonical::to_canonical_vec(self).expect("manifest entries always serialize");
+        let mut json = Vec::with_capacity(320);
+        codec::encode_entry(&mut json, self);
         let mut h = sha2::Sha256::new();
         h.update([0u8]);
         h.update(&json);
@@ -418,7 +421,7 @@ impl Manifest {
     /// # Errors
     /// [`ManifestError`].
     pub fn from_payload(payload: &[u8], limits: &Limits) -> Result<Self, ManifestError> {
-        let manifest: Self = canonical::from_canonical_slice(payload)?;
+        let manifest = codec::decode(payload)?;
         manifest.validate(limits)?;
         Ok(manifest)
     }
@@ -426,7 +429,7 @@ impl Manifest {
     /// The canonical payload bytes (what gets signed).
     #[must_use]
     pub fn to_payload(&self) -> Vec<u8> {
-        canonical::to_canonical_vec(self).expect("manifests always serialize")
+        codec::encode_manifest(self)
     }
 
     /// Checks every rule of the spec's "Manifest" section that needs no key.

@@ -255,8 +255,7 @@ impl serde::Serialize for EntryPath {
 
 impl<'de> serde::Deserialize<'de> for EntryPath {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        crate::canonical::deserialize_parsed_str(deserializer, Self::parse)
     }
 }
 

@@ -147,7 +147,7 @@ pub fn open_authenticated<R: Read>(
 ) -> Result<AuthenticatedBundle<R>, VerifyError> {
     let mut reader = BundleReader::open(input, limits)?;
     let verified = trust_root
-        .verify_envelope(reader.envelope(), MANIFEST_PAYLOAD_TYPE, Role::BundleSigner)
+        .verify_envelope_ref(reader.envelope(), MANIFEST_PAYLOAD_TYPE, Role::BundleSigner)
         .map_err(|e| classify_signature_failure(reader.envelope(), trust_root, e))?;
     let signers = verified.signers().to_vec();
     let digest = bundle_digest(&reader.envelope().payload);
@@ -230,6 +230,7 @@ pub(crate) fn classify_signature_failure(
 /// [`ReadError`].
 pub fn peek<R: Read>(input: R, limits: Limits) -> Result<(Envelope, Manifest), ReadError> {
     let mut reader = BundleReader::open(input, limits)?;
-    let manifest = reader.load_manifest()?.clone();
-    Ok((reader.envelope().clone(), manifest))
+    reader.load_manifest()?;
+    let (envelope, manifest) = reader.into_parts();
+    Ok((envelope, manifest.expect("loaded above")))
 }

@@ -125,6 +125,21 @@ pub fn verify_envelope(
     trusted: &[PublicKey],
     threshold: usize,
 ) -> Result<Verified<Envelope>, DsseError> {
+    let verified = verify_envelope_ref(envelope, expected_payload_type, trusted, threshold)?;
+    Ok(Verified::new(envelope.clone(), verified.signers))
+}
+
+/// [`verify_envelope`] without copying the envelope: the result borrows it (for large payloads
+/// such as bundle manifests, where a copy would cost as much memory as the payload).
+///
+/// # Errors
+/// As [`verify_envelope`].
+pub fn verify_envelope_ref<'a>(
+    envelope: &'a Envelope,
+    expected_payload_type: &str,
+    trusted: &[PublicKey],
+    threshold: usize,
+) -> Result<Verified<&'a Envelope>, DsseError> {
     let distinct: BTreeSet<&KeyId> = trusted.iter().map(PublicKey::key_id).collect();
     if threshold == 0 || threshold > distinct.len() {
         return Err(DsseError::BadThreshold {
@@ -170,10 +185,7 @@ pub fn verify_envelope(
             detail,
         });
     }
-    Ok(Verified::new(
-        envelope.clone(),
-        signers.into_iter().collect(),
-    ))
+    Ok(Verified::new(envelope, signers.into_iter().collect()))
 }
 
 #[cfg(test)]

@@ -7,5 +7,5 @@ pub mod dsse;
 pub mod intoto;
 pub mod keys;
 
-pub use dsse::{DsseError, Verified, sign_envelope, verify_envelope};
+pub use dsse::{DsseError, Verified, sign_envelope, verify_envelope, verify_envelope_ref};
 pub use keys::{BadSignature, KeyAlgorithm, KeyError, KeyId, PrivateKey, PublicKey};

@@ -19,7 +19,7 @@ use jiff::Timestamp;
 pub use body::{FORMAT, KeyEntry, LogEntry, LogKeyType, Role, RoleEntry, TrustRootBody, Witnesses};
 pub use edit::{Draft, EditError};
 
-use crate::crypto::{DsseError, PublicKey, Verified, verify_envelope};
+use crate::crypto::{DsseError, PublicKey, Verified, verify_envelope, verify_envelope_ref};
 use crate::error::{Coded, FailureClass};
 
 /// The DSSE payloadType of a trust root.
@@ -252,8 +252,22 @@ impl TrustRoot {
         expected_payload_type: &str,
         role: Role,
     ) -> Result<Verified<Envelope>, TrustError> {
+        let verified = self.verify_envelope_ref(envelope, expected_payload_type, role)?;
+        Ok(Verified::new(envelope.clone(), verified.signers().to_vec()))
+    }
+
+    /// [`TrustRoot::verify_envelope`] without copying the envelope (the result borrows it).
+    ///
+    /// # Errors
+    /// As [`TrustRoot::verify_envelope`].
+    pub fn verify_envelope_ref<'a>(
+        &self,
+        envelope: &'a Envelope,
+        expected_payload_type: &str,
+        role: Role,
+    ) -> Result<Verified<&'a Envelope>, TrustError> {
         let (keys, threshold) = self.role_keys(role)?;
-        verify_envelope(envelope, expected_payload_type, &keys, threshold).map_err(|source| {
+        verify_envelope_ref(envelope, expected_payload_type, &keys, threshold).map_err(|source| {
             TrustError::Signature {
                 context: format!("role {role}"),
                 source,

@@ -491,6 +491,13 @@ impl<R: Read> BundleReader<R> {
         self.manifest.as_ref()
     }
 
+    /// Ends reading and hands back the envelope and the loaded manifest (if any) without
+    /// copying them.
+    #[must_use]
+    pub fn into_parts(self) -> (Envelope, Option<Manifest>) {
+        (self.envelope, self.manifest)
+    }
+
     /// The next entry, or `None` once the archive has ended cleanly (every manifest entry
     /// present, end-of-archive marker, nothing after it). An entry not read to its end is
     /// drained and checked here.
