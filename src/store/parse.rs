@@ -37,15 +37,34 @@ pub fn parse_entry(
     path: &str,
     bytes: &[u8],
 ) -> Result<Vec<IndexRecord>, EntryParseError> {
-    match kind {
-        EntryKind::Advisory => parse_advisory(bytes),
+    let mut out = Vec::new();
+    parse_entry_into(kind, path, bytes, &mut |r| out.push(r))?;
+    Ok(out)
+}
+
+/// As [`parse_entry`], handing each record to `sink` as soon as it is formed, so a caller that
+/// encodes records one by one never holds them all (a tracker document's records are formed
+/// one package at a time). On error, records already handed out must be discarded.
+///
+/// # Errors
+/// [`EntryParseError`] when the bytes are not what their kind promises.
+pub fn parse_entry_into(
+    kind: EntryKind,
+    path: &str,
+    bytes: &[u8],
+    sink: &mut dyn FnMut(IndexRecord),
+) -> Result<(), EntryParseError> {
+    let records = match kind {
+        EntryKind::Advisory => return parse_advisory(bytes, sink),
         EntryKind::Changelog => parse_changelog(path, bytes),
         EntryKind::Patch => parse_patch(path, bytes),
         EntryKind::SourcePackage | EntryKind::BinaryPackage => parse_package(path, bytes),
         EntryKind::Fingerprint => parse_fingerprints(bytes),
         EntryKind::Attestation => parse_attestation(bytes),
         _ => Ok(Vec::new()),
-    }
+    }?;
+    records.into_iter().for_each(sink);
+    Ok(())
 }
 
 fn json_value(bytes: &[u8]) -> Result<Value, EntryParseError> {
@@ -68,14 +87,36 @@ pub fn package_key(purl: &str) -> String {
 /// reduced to the entries of that package which
 /// speak about that id, entries pruned of `null` and empty-array members. Entries without a purl
 /// are not indexed (nothing could look them up).
-fn parse_advisory(bytes: &[u8]) -> Result<Vec<IndexRecord>, EntryParseError> {
-    let doc =
-        advisory::parse(bytes, &advisory::Limits::default()).map_err(|e| err(e.to_string()))?;
-    let mut out = Vec::new();
-    for a in &doc.advisories {
-        out.extend(advisory_rows(a)?);
+fn parse_advisory(bytes: &[u8], sink: &mut dyn FnMut(IndexRecord)) -> Result<(), EntryParseError> {
+    let limits = advisory::Limits::default();
+    let tracker = advisory::open_tracker(bytes, &limits).map_err(|e| err(e.to_string()))?;
+    if let Some(doc) = tracker
+        && package_keys_are_distinct(&doc)
+    {
+        return doc
+            .for_each_fragment(|fragment| {
+                advisory_rows(&fragment).into_iter().for_each(&mut *sink);
+                Ok(())
+            })
+            .map_err(|e| err(e.to_string()));
     }
-    Ok(out)
+    let doc = advisory::parse(bytes, &limits).map_err(|e| err(e.to_string()))?;
+    for a in &doc.advisories {
+        advisory_rows(a).into_iter().for_each(&mut *sink);
+    }
+    Ok(())
+}
+
+/// Whether every source package of a tracker document has its own package key. Only then is
+/// a (id, package) row built from one package's fragment the row the whole record gives (two
+/// names with one key, say `Foo` and `foo`, share their rows); otherwise the caller reads the
+/// document whole.
+fn package_keys_are_distinct(doc: &advisory::debian_tracker::TrackerDocument<'_>) -> bool {
+    let mut keys = std::collections::HashSet::new();
+    doc.package_names().all(|name| {
+        advisory::debian_tracker::package_purl(name, "sid")
+            .is_none_or(|purl| keys.insert(package_key(&purl)))
+    })
 }
 
 /// Top-level members of a normalized advisory that an index row keeps. `references`,
@@ -94,7 +135,7 @@ pub const ROW_MEMBERS: [&str; 9] = [
     "withdrawn",
 ];
 
-fn advisory_rows(a: &Advisory) -> Result<Vec<IndexRecord>, EntryParseError> {
+fn advisory_rows(a: &Advisory) -> Vec<IndexRecord> {
     // (id, package) → indices into `a.affected`, in document order.
     let mut per: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, entry) in a.affected.iter().enumerate() {
@@ -127,7 +168,7 @@ fn advisory_rows(a: &Advisory) -> Result<Vec<IndexRecord>, EntryParseError> {
             record: CanonicalRecord::from_canonical(record),
         });
     }
-    Ok(out)
+    out
 }
 
 // ---- Changelogs, patches and packages: the `evidence` parsers mapped to index rows. ----
@@ -522,6 +563,60 @@ mod tests {
 
     fn shared(rel: &str) -> Option<Vec<u8>> {
         std::fs::read(std::path::Path::new("/work/shared/fixtures").join(rel)).ok()
+    }
+
+    /// Rows of a tracker document read whole (every record built, then its rows).
+    fn whole_document_rows(doc: &[u8]) -> Vec<String> {
+        let parsed = advisory::parse(doc, &advisory::Limits::default()).unwrap();
+        let mut rows: Vec<String> = parsed
+            .advisories
+            .iter()
+            .flat_map(advisory_rows)
+            .map(|r| format!("{r:?}"))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn streamed_tracker_rows_are_the_whole_document_rows() {
+        let fixture = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "fixtures/advisories/debian-tracker/tracker-json/debian_security_tracker_mock.json",
+        ))
+        .unwrap();
+        // Ids spread over packages, the summary from the first package (by name) that has a
+        // description, a TEMP id, an empty release list, and two names with one package key.
+        let spread = br#"{"zlib": {"CVE-2024-2": {"description": "from zlib", "releases": {"bookworm": {"status": "open", "urgency": "low"}}},
+                          "CVE-2024-1": {"debianbug": 7, "releases": {"sid": {"status": "resolved", "fixed_version": "1.3-1"}}}},
+                 "curl": {"CVE-2024-1": {"releases": {"bookworm": {"status": "resolved", "fixed_version": "7.88.1-10+deb12u5"}, "sid": {"status": "undetermined"}}},
+                          "CVE-2024-2": {"releases": {"bookworm": {"status": "resolved", "fixed_version": "0"}}},
+                          "TEMP-0000000-A": {"description": "temp", "releases": []}},
+                 "bash": {"CVE-2024-2": {"description": "from bash", "releases": {"sid": {"status": "open", "urgency": "end-of-life"}}}}}"#;
+        let mut colliding = spread.to_vec();
+        let at = colliding.windows(6).position(|w| w == b"\"bash\"").unwrap();
+        colliding.splice(at..at + 6, b"\"CURL\"".iter().copied());
+        for doc in [fixture.as_slice(), spread.as_slice(), colliding.as_slice()] {
+            let mut streamed: Vec<String> = parse_entry(EntryKind::Advisory, "t.json", doc)
+                .unwrap()
+                .iter()
+                .map(|r| format!("{r:?}"))
+                .collect();
+            streamed.sort();
+            assert!(!streamed.is_empty());
+            assert_eq!(streamed, whole_document_rows(doc));
+        }
+        for r in parse_entry(EntryKind::Advisory, "t.json", spread).unwrap() {
+            if let IndexRecord::Advisory {
+                vulnerability,
+                record,
+                ..
+            } = r
+                && vulnerability == "CVE-2024-2"
+            {
+                let text = String::from_utf8(record.as_bytes().to_vec()).unwrap();
+                assert!(text.contains(r#""summary":"from bash""#), "{text}");
+            }
+        }
     }
 
     #[test]

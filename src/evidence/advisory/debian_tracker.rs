@@ -20,7 +20,10 @@
 //! writes an empty map) is read as no releases. Unknown status words are an error naming the
 //! field.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::value::RawValue;
 
 use super::ecosystem::{self, VersionScheme};
 use super::{
@@ -33,12 +36,8 @@ mod wire {
 
     use serde::{Deserialize, Deserializer};
 
-    pub type Document = BTreeMap<String, BTreeMap<String, Entry>>;
-
     #[derive(Debug, Deserialize)]
     pub struct Entry {
-        #[serde(default)]
-        pub description: Option<String>,
         #[serde(default)]
         pub debianbug: Option<Bug>,
         #[serde(default, deserialize_with = "map_or_empty_list")]
@@ -111,7 +110,70 @@ mod wire {
     }
 }
 
+/// The first pass's view of an entry: its description (borrowed where the JSON has no
+/// escapes) and how many releases it names. Anything else is skipped unread.
+mod light {
+    use std::borrow::Cow;
+
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Debug, Deserialize)]
+    pub struct Entry<'a> {
+        #[serde(default, borrow)]
+        pub description: Option<Cow<'a, str>>,
+        #[serde(default)]
+        pub releases: ReleaseCount,
+    }
+
+    /// The number of releases; `[]` and `null` count as none, as in the full read.
+    #[derive(Debug, Default)]
+    pub struct ReleaseCount(pub usize);
+
+    impl<'de> Deserialize<'de> for ReleaseCount {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = ReleaseCount;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a map of releases (or an empty list)")
+                }
+                fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                    Ok(ReleaseCount(0))
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<Self::Value, A::Error> {
+                    if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                        return Err(serde::de::Error::custom(
+                            "expected a map of releases, found a non-empty list",
+                        ));
+                    }
+                    Ok(ReleaseCount(0))
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Self::Value, A::Error> {
+                    let mut n = 0;
+                    while map
+                        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                        .is_some()
+                    {
+                        n += 1;
+                    }
+                    Ok(ReleaseCount(n))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+}
+
 /// Reads the tracker JSON; records come out sorted by id.
+///
+/// Built on [`TrackerDocument`]: the per-package fragments are merged per id, so this and the
+/// streaming path cannot disagree.
 ///
 /// # Errors
 /// [`AdvisoryError`] for malformed JSON, wrongly typed fields, unknown status words or limits.
@@ -120,58 +182,93 @@ pub fn parse(
     document: DocumentDigest,
     limits: &Limits,
 ) -> Result<Vec<Advisory>, AdvisoryError> {
-    let doc: wire::Document = super::from_json(Source::DebianTracker, bytes)?;
+    let doc = TrackerDocument::read(bytes, document, limits)?;
     let mut by_id: BTreeMap<String, Advisory> = BTreeMap::new();
-    for (package, entries) in doc {
-        for (id, entry) in entries {
-            if !by_id.contains_key(&id) && by_id.len() >= limits.max_records {
-                return Err(AdvisoryError::LimitExceeded {
-                    source_kind: Source::DebianTracker,
-                    what: "records",
-                    limit: limits.max_records,
-                });
-            }
-            let advisory = by_id.entry(id.clone()).or_insert_with(|| Advisory {
-                source: Source::DebianTracker,
-                cve_ids: if is_cve_id(&id) {
-                    vec![id.clone()]
-                } else {
-                    Vec::new()
-                },
-                id: id.clone(),
-                aliases: Vec::new(),
-                related: Vec::new(),
-                summary: None,
-                published: None,
-                modified: None,
-                withdrawn: None,
-                affected: Vec::new(),
-                references: Vec::new(),
-                document,
-                warnings: Vec::new(),
-            });
-            if advisory.summary.is_none() {
-                advisory.summary = entry.description.clone();
-            }
-            if let Some(bug) = &entry.debianbug {
-                let n = match bug {
-                    wire::Bug::Number(n) => n.to_string(),
-                    wire::Bug::Text(t) => t.clone(),
-                };
-                let r = Reference {
-                    kind: "bug".into(),
-                    url: format!("https://bugs.debian.org/{n}"),
-                };
-                if !advisory.references.contains(&r) {
-                    advisory.references.push(r);
+    doc.for_each_fragment(|fragment| {
+        match by_id.get_mut(&fragment.id) {
+            Some(advisory) => {
+                advisory.affected.extend(fragment.affected);
+                for r in fragment.references {
+                    if !advisory.references.contains(&r) {
+                        advisory.references.push(r);
+                    }
                 }
             }
-            for (codename, rel) in entry.releases {
-                let field = format!("{package}.{id}.releases.{codename}.status");
-                advisory
-                    .affected
-                    .push(convert_release(&package, &codename, rel, &field)?);
-                if advisory.affected.len() > limits.max_affected_per_record {
+            None => {
+                by_id.insert(fragment.id.clone(), fragment);
+            }
+        }
+        Ok(())
+    })?;
+    let mut out: Vec<Advisory> = by_id.into_values().collect();
+    for a in &mut out {
+        a.references.sort();
+    }
+    Ok(out)
+}
+
+/// What the first pass learns about one vulnerability id across all packages.
+#[derive(Debug)]
+struct IdSummary<'a> {
+    /// The description of the first package (in name order) that gives one.
+    summary: Option<Cow<'a, str>>,
+    /// Releases named for this id, summed over packages (the record's affected entries).
+    affected: usize,
+}
+
+/// A tracker document read in two passes, so that no whole-document tree is ever built:
+///
+/// 1. [`TrackerDocument::read`] checks the JSON syntax of the whole document, splits it into
+///    one raw slice per package (sorted by name; a repeated name keeps its last value, as a map
+///    would), and reads each package lightly to learn every id's summary and affected count
+///    (the record and affected-entry limits are checked here, in document order).
+/// 2. [`TrackerDocument::for_each_fragment`] reads one package at a time and hands out one
+///    *fragment* per (package, id): the [`Advisory`] that [`parse`] would build for that id,
+///    restricted to this package's releases and bug reference. Memory is the raw document plus
+///    one package's records, plus the per-id summaries.
+///
+/// Invariant: merging the fragments of an id in package-name order (affected entries appended,
+/// references deduplicated) gives exactly the record [`parse`] returns.
+#[derive(Debug)]
+pub struct TrackerDocument<'a> {
+    bytes: &'a [u8],
+    document: DocumentDigest,
+    packages: BTreeMap<String, &'a RawValue>,
+    ids: HashMap<String, IdSummary<'a>>,
+}
+
+impl<'a> TrackerDocument<'a> {
+    /// The first pass (see the type docs).
+    ///
+    /// # Errors
+    /// [`AdvisoryError`] for malformed JSON, a package that is not a map of ids, or limits.
+    pub fn read(
+        bytes: &'a [u8],
+        document: DocumentDigest,
+        limits: &Limits,
+    ) -> Result<Self, AdvisoryError> {
+        let packages: BTreeMap<String, &'a RawValue> =
+            super::from_json(Source::DebianTracker, bytes)?;
+        let mut ids: HashMap<String, IdSummary<'a>> = HashMap::new();
+        for (package, raw) in &packages {
+            let entries: BTreeMap<String, light::Entry<'a>> = read_package(bytes, package, raw)?;
+            for (id, entry) in entries {
+                if !ids.contains_key(&id) && ids.len() >= limits.max_records {
+                    return Err(AdvisoryError::LimitExceeded {
+                        source_kind: Source::DebianTracker,
+                        what: "records",
+                        limit: limits.max_records,
+                    });
+                }
+                let seen = ids.entry(id).or_insert(IdSummary {
+                    summary: None,
+                    affected: 0,
+                });
+                if seen.summary.is_none() {
+                    seen.summary = entry.description;
+                }
+                seen.affected += entry.releases.0;
+                if seen.affected > limits.max_affected_per_record {
                     return Err(AdvisoryError::LimitExceeded {
                         source_kind: Source::DebianTracker,
                         what: "affected entries",
@@ -180,12 +277,141 @@ pub fn parse(
                 }
             }
         }
+        Ok(Self {
+            bytes,
+            document,
+            packages,
+            ids,
+        })
     }
-    let mut out: Vec<Advisory> = by_id.into_values().collect();
-    for a in &mut out {
-        a.references.sort();
+
+    /// Source package names, sorted.
+    pub fn package_names(&self) -> impl Iterator<Item = &str> {
+        self.packages.keys().map(String::as_str)
     }
-    Ok(out)
+
+    /// The second pass: calls `f` with each (package, id) fragment, packages in name order and
+    /// ids in order within a package (see the type docs). Stops at the first error.
+    ///
+    /// # Errors
+    /// [`AdvisoryError`] for wrongly typed fields or unknown status words, or whatever `f`
+    /// returns.
+    pub fn for_each_fragment(
+        &self,
+        mut f: impl FnMut(Advisory) -> Result<(), AdvisoryError>,
+    ) -> Result<(), AdvisoryError> {
+        for (package, raw) in &self.packages {
+            let entries: BTreeMap<String, wire::Entry> = read_package(self.bytes, package, raw)?;
+            for (id, entry) in entries {
+                f(self.fragment(package, id, entry)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn fragment(
+        &self,
+        package: &str,
+        id: String,
+        entry: wire::Entry,
+    ) -> Result<Advisory, AdvisoryError> {
+        let summary = self
+            .ids
+            .get(&id)
+            .and_then(|s| s.summary.as_deref())
+            .map(str::to_owned);
+        let references = entry
+            .debianbug
+            .map(|bug| {
+                let n = match bug {
+                    wire::Bug::Number(n) => n.to_string(),
+                    wire::Bug::Text(t) => t,
+                };
+                Reference {
+                    kind: "bug".into(),
+                    url: format!("https://bugs.debian.org/{n}"),
+                }
+            })
+            .into_iter()
+            .collect();
+        let mut affected = Vec::with_capacity(entry.releases.len());
+        for (codename, rel) in entry.releases {
+            let field = format!("{package}.{id}.releases.{codename}.status");
+            affected.push(convert_release(package, &codename, rel, &field)?);
+        }
+        Ok(Advisory {
+            source: Source::DebianTracker,
+            cve_ids: if is_cve_id(&id) {
+                vec![id.clone()]
+            } else {
+                Vec::new()
+            },
+            id,
+            aliases: Vec::new(),
+            related: Vec::new(),
+            summary,
+            published: None,
+            modified: None,
+            withdrawn: None,
+            affected,
+            references,
+            document: self.document,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+/// Reads one package's raw slice as `T`; a field error names the package in its path and
+/// keeps its position in the whole document.
+fn read_package<'a, T: serde::Deserialize<'a>>(
+    bytes: &'a [u8],
+    package: &str,
+    raw: &'a RawValue,
+) -> Result<T, AdvisoryError> {
+    let text = raw.get();
+    super::from_json(Source::DebianTracker, text.as_bytes()).map_err(|e| match e {
+        AdvisoryError::Field {
+            source_kind,
+            field,
+            message,
+            line,
+            column,
+        } => {
+            // Pointer arithmetic on addresses only: `text` is a sub-slice of `bytes`.
+            let offset = (text.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+            let (line, column) = document_position(bytes, offset, line, column);
+            let field = match field.as_str() {
+                "" | "." | "(document)" => package.to_owned(),
+                inner => format!("{package}.{inner}"),
+            };
+            AdvisoryError::Field {
+                source_kind,
+                field,
+                message,
+                line,
+                column,
+            }
+        }
+        other => other,
+    })
+}
+
+/// Converts a (1-based) position inside a slice that starts at `offset` of `bytes` into a
+/// position in `bytes`. Line 0 means "no position" and stays so.
+fn document_position(bytes: &[u8], offset: usize, line: usize, column: usize) -> (usize, usize) {
+    if line == 0 {
+        return (0, 0);
+    }
+    let before = &bytes[..offset.min(bytes.len())];
+    let newlines = before.iter().filter(|&&b| b == b'\n').count();
+    if line > 1 {
+        return (newlines + line, column);
+    }
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (newlines + 1, offset - line_start + column)
 }
 
 fn convert_release(
@@ -239,20 +465,13 @@ fn convert_release(
         }
     };
     let number = ecosystem::debian_number(codename);
-    let info = ecosystem::EcosystemInfo {
-        purl_type: Some("deb"),
-        namespace: Some("debian"),
-        scheme: VersionScheme::Deb,
-        release: Some(codename.to_owned()),
-        distro: Some(codename.to_owned()),
-    };
     let fixed = match status {
         Status::Fixed => fixed_version.into_iter().collect(),
         _ => Vec::new(),
     };
     Ok(AffectedPackage {
         name: package.to_owned(),
-        purl: ecosystem::derive_purl(&info, package),
+        purl: package_purl(package, codename),
         ecosystem: Some(match number {
             Some(n) => format!("Debian:{n}"),
             None => format!("Debian:{codename}"),
@@ -270,6 +489,20 @@ fn convert_release(
         product_ids: Vec::new(),
         binaries: Vec::new(),
     })
+}
+
+/// The purl of source package `package` in release `codename`
+/// (`pkg:deb/debian/curl?distro=bookworm`), `None` when none can be formed.
+#[must_use]
+pub fn package_purl(package: &str, codename: &str) -> Option<String> {
+    let info = ecosystem::EcosystemInfo {
+        purl_type: Some("deb"),
+        namespace: Some("debian"),
+        scheme: VersionScheme::Deb,
+        release: Some(codename.to_owned()),
+        distro: Some(codename.to_owned()),
+    };
+    ecosystem::derive_purl(&info, package)
 }
 
 fn nodsa_text(reason: &str, nodsa: Option<&str>) -> String {
@@ -328,6 +561,19 @@ mod tests {
         assert_eq!(by["forky"].status, Status::UnderInvestigation);
         assert!(recs[1].affected.is_empty());
         assert!(recs[1].cve_ids.is_empty());
+    }
+
+    #[test]
+    fn a_field_error_in_a_later_package_keeps_its_document_position() {
+        let text = "{\"bash\": {},\n  \"curl\": {\"CVE-2023-1\": {\"releases\": {\"sid\": {\"urgency\": 7}}}}}";
+        let err = read(text).unwrap_err();
+        assert_eq!(err.field(), Some("curl.CVE-2023-1.releases.sid.urgency"));
+        // serde_json reports the position just past the offending value `7`.
+        let column = text.lines().nth(1).unwrap().find('7').unwrap() + 1;
+        assert_eq!(err.position(), Some((2, column)));
+        let err = read("{\"bash\": {}, \"curl\": \"x\"}").unwrap_err();
+        assert_eq!(err.field(), Some("curl"));
+        assert_eq!(err.position(), Some((1, 24)));
     }
 
     #[test]

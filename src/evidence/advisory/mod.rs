@@ -495,6 +495,23 @@ pub fn parse_as(
     })
 }
 
+/// Opens a Debian security tracker document for the two-pass streaming read
+/// ([`debian_tracker::TrackerDocument`]), or `Ok(None)` when the document is not one (read
+/// those with [`parse`]).
+///
+/// # Errors
+/// As [`parse`] for a tracker document: size, syntax, shape or record limits.
+pub fn open_tracker<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Option<debian_tracker::TrackerDocument<'a>>, AdvisoryError> {
+    if sniff::sniff(bytes) != Ok(Source::DebianTracker) {
+        return Ok(None);
+    }
+    check_size(bytes, limits)?;
+    debian_tracker::TrackerDocument::read(bytes, DocumentDigest::of(bytes), limits).map(Some)
+}
+
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), AdvisoryError> {
     let size_bytes = bytes.len() as u64;
     if size_bytes > limits.max_document_bytes {
