@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::db::{Store, db_err};
 use super::entry_index;
 use super::error::{ImportError, StoreError};
-use super::parse::parse_entry_into;
+use super::parse::{RowsError, entry_rows};
 use super::records::{
     BundleKind, BundleRecord, ChannelHead, Checkpoint, EncodedRow, EntryKind, RowTable, Source,
     canonical,
@@ -483,32 +483,18 @@ fn prepare(
         kind: entry.kind,
         sha256: sha.hex(),
     });
-    // Records are encoded as the parser forms them and dropped at once. Precedence of errors
-    // is as if parsing came first: a parse error, then the record limit, then a key error.
-    let (mut rows, mut records, mut key_error) = (Vec::new(), 0usize, None);
-    parse_entry_into(entry.kind, &entry.path, &entry.bytes, &mut |record| {
-        records += 1;
-        if records > MAX_ROWS_PER_ENTRY || key_error.is_some() {
-            return;
-        }
-        match record.rows_with(scope, &source_json) {
-            Ok(r) => rows.extend(r),
-            Err(e) => key_error = Some(e.to_string()),
-        }
-    })
-    .map_err(|e| parse_error(e.message))?;
-    if records > MAX_ROWS_PER_ENTRY {
-        return Err(parse_error(format!(
-            "{records} records, more than the limit of {MAX_ROWS_PER_ENTRY}"
-        )));
-    }
-    if let Some(message) = key_error {
-        return Err(ImportError::Key {
-            entry: entry.path.clone(),
-            message,
-        });
-    }
-    rows.sort_by(|a, b| (a.table.name(), &a.key).cmp(&(b.table.name(), &b.key)));
+    let rows = entry_rows(entry.kind, &entry.path, &entry.bytes, scope, &source_json).map_err(
+        |e| match e {
+            RowsError::Parse(message) => parse_error(message),
+            RowsError::TooManyRecords(n) => parse_error(format!(
+                "{n} records, more than the limit of {MAX_ROWS_PER_ENTRY}"
+            )),
+            RowsError::Key(message) => ImportError::Key {
+                entry: entry.path.clone(),
+                message,
+            },
+        },
+    )?;
     Ok(Prepared {
         ordinal,
         path: entry.path,

@@ -1,6 +1,6 @@
 //! Store maintenance: status, digest (`spec/store.md` §6), check (§7) and gc.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use bundle_format::Digest;
 use redb::{ReadableTable, ReadableTableMetadata, TableHandle};
@@ -396,45 +396,54 @@ fn every_row_rederived(
         let Some((scope, source)) = entry_source(k.value(), v.value()) else {
             return Ok(None);
         };
-        let Ok(derived) = derive(raw, &source, (&scope.0, &scope.1)) else {
+        let own_source = super::records::canonical(&source);
+        let Ok(derived) = derived_rows(raw, &source, (&scope.0, &scope.1), &own_source) else {
             return Ok(None);
         };
-        let own_source = super::records::canonical(&source);
-        let mut ours: BTreeSet<&[u8]> = BTreeSet::new();
-        for ((table, key), value) in &derived {
-            if *table == RowTable::AdvisoryIds {
+        // Rows are sorted by (table, key); of a run of one key the last is the stored one.
+        let last_of_run = |i: usize| {
+            derived
+                .get(i + 1)
+                .is_none_or(|next| (next.table, &next.key) != (derived[i].table, &derived[i].key))
+        };
+        let mut ours: HashSet<&[u8]> = HashSet::new();
+        for (i, row) in derived.iter().enumerate() {
+            if row.table == RowTable::AdvisoryIds || !last_of_run(i) {
                 continue;
             }
-            let stored = open[table]
-                .get(key.as_slice())
-                .map_err(|e| corrupt_db(table.name(), e))?;
+            let stored = open[&row.table]
+                .get(row.key.as_slice())
+                .map_err(|e| corrupt_db(row.table.name(), e))?;
             let Some(stored) = stored else {
                 return Ok(None);
             };
-            if stored.value() == value.as_slice() {
+            if stored.value() == row.value.as_slice() {
                 accounted += 1;
-                ours.insert(key);
+                ours.insert(&row.key);
             } else if super::entry_index::row_source(stored.value()) == Some(own_source.as_slice())
             {
                 return Ok(None);
             }
             // Otherwise a later entry of the scope wrote this key: that entry accounts for it.
         }
-        for (table, key) in derived.keys() {
-            if *table != RowTable::AdvisoryIds {
+        for (i, row) in derived.iter().enumerate() {
+            if row.table != RowTable::AdvisoryIds || !last_of_run(i) {
                 continue;
             }
-            let Some(mirrored) = super::entry_index::advisory_of_id_key(key) else {
+            let Some(mirrored) = super::entry_index::advisory_of_id_key(&row.key) else {
                 return Ok(None);
             };
-            if ours.contains(mirrored.as_slice())
-                && open[table]
-                    .get(key.as_slice())
-                    .map_err(|e| corrupt_db(table.name(), e))?
-                    .is_some()
-            {
-                accounted += 1;
+            if !ours.contains(mirrored.as_slice()) {
+                continue;
             }
+            let present = open[&row.table]
+                .get(row.key.as_slice())
+                .map_err(|e| corrupt_db(row.table.name(), e))?
+                .is_some();
+            if !present {
+                return Ok(None);
+            }
+            accounted += 1;
         }
     }
     let (mut total, mut checked) = (0u64, 0u64);
@@ -592,21 +601,38 @@ fn check_rows_one_by_one(
     Ok(())
 }
 
+/// The rows `source` yields under `scope` (sorted, as an import forms them).
+fn derived_rows(
+    raw: &RawTable,
+    source: &Source,
+    scope: (&str, &str),
+    source_json: &[u8],
+) -> Result<Vec<super::records::EncodedRow>, String> {
+    let bytes = raw_bytes(raw, source)?;
+    super::parse::entry_rows(source.kind, &source.entry, &bytes, scope, source_json)
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// The raw evidence `source` cites.
+fn raw_bytes(raw: &RawTable, source: &Source) -> Result<Vec<u8>, String> {
+    let key: [u8; 32] = hex::decode(&source.sha256)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| format!("sha256 {:?} is not 64 hex digits", source.sha256))?;
+    Ok(raw
+        .get(&key)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("raw evidence {} is missing", source.sha256))?
+        .value()
+        .to_vec())
+}
+
 /// (table, key) → value of the rows one source yields.
 type DerivedRows = BTreeMap<(RowTable, Vec<u8>), Vec<u8>>;
 
 /// Re-derives the rows `source` yields under `scope`: (table, key) → value.
 fn derive(raw: &RawTable, source: &Source, scope: (&str, &str)) -> Result<DerivedRows, String> {
-    let key: [u8; 32] = hex::decode(&source.sha256)
-        .ok()
-        .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| format!("sha256 {:?} is not 64 hex digits", source.sha256))?;
-    let bytes = raw
-        .get(&key)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("raw evidence {} is missing", source.sha256))?
-        .value()
-        .to_vec();
+    let bytes = raw_bytes(raw, source)?;
     let records = parse_entry(source.kind, &source.entry, &bytes).map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
     for r in records

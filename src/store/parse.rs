@@ -67,6 +67,54 @@ pub fn parse_entry_into(
     Ok(())
 }
 
+/// Why [`entry_rows`] could not form an entry's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowsError {
+    /// The bytes are not what their kind promises.
+    Parse(String),
+    /// More records than [`super::MAX_ROWS_PER_ENTRY`] (the count).
+    TooManyRecords(usize),
+    /// A key component is empty, has a NUL or is too long.
+    Key(String),
+}
+
+/// Every row `bytes` (entry `path` of `kind`) yields under `scope`, each value citing
+/// `source_json`, sorted by (table name, key). The sort is stable: a key formed twice keeps
+/// formation order, and the last of a run is the one an import leaves stored. Import and
+/// `store check` both form rows here. Records are encoded as the parser forms them and dropped
+/// at once; errors take precedence as if parsing came first (parse error, record limit, key).
+///
+/// # Errors
+/// [`RowsError`].
+pub fn entry_rows(
+    kind: EntryKind,
+    path: &str,
+    bytes: &[u8],
+    scope: (&str, &str),
+    source_json: &[u8],
+) -> Result<Vec<super::records::EncodedRow>, RowsError> {
+    let (mut rows, mut records, mut key_error) = (Vec::new(), 0usize, None);
+    parse_entry_into(kind, path, bytes, &mut |record| {
+        records += 1;
+        if records > super::MAX_ROWS_PER_ENTRY || key_error.is_some() {
+            return;
+        }
+        match record.rows_with(scope, source_json) {
+            Ok(r) => rows.extend(r),
+            Err(e) => key_error = Some(e.to_string()),
+        }
+    })
+    .map_err(|e| RowsError::Parse(e.message))?;
+    if records > super::MAX_ROWS_PER_ENTRY {
+        return Err(RowsError::TooManyRecords(records));
+    }
+    if let Some(message) = key_error {
+        return Err(RowsError::Key(message));
+    }
+    rows.sort_by(|a, b| (a.table.name(), &a.key).cmp(&(b.table.name(), &b.key)));
+    Ok(rows)
+}
+
 fn json_value(bytes: &[u8]) -> Result<Value, EntryParseError> {
     serde_json::from_slice(bytes).map_err(|e| err(format!("invalid JSON: {e}")))
 }
