@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use bundle_format::canonical::{parse_canonical, parse_strict, to_canonical_vec};
+use bundle_format::canonical::{
+    canonical_value_vec, parse_canonical, parse_strict, to_canonical_vec,
+};
 use bundle_format::dsse::{Envelope, pae};
 
 fn vectors(rel: &str) -> PathBuf {
@@ -21,6 +23,7 @@ fn rfc8785_inputs_canonicalize_to_the_expected_bytes() {
         let expected = std::fs::read(vectors("jcs/output").join(&name)).unwrap();
         let value = parse_strict(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
         let got = to_canonical_vec(&value).unwrap();
+        assert_eq!(canonical_value_vec(&value), got, "{name}: the fast writer");
         assert_eq!(
             String::from_utf8_lossy(&got),
             String::from_utf8_lossy(&expected),

@@ -11,7 +11,7 @@
 //! the ECMAScript form is that integer), and every other number is handed to the reference
 //! canonicalizer.
 
-use bundle_format::canonical::{MAX_SAFE_INTEGER, to_canonical_vec};
+use bundle_format::canonical::{MAX_SAFE_INTEGER, push_canonical_value, to_canonical_vec};
 use serde_json::Value;
 
 use super::blob::{ChannelState, EvidenceItem, ProofBlob};
@@ -170,39 +170,7 @@ impl Out {
     }
 
     fn value(&mut self, v: &Value) {
-        match v {
-            Value::Null => self.raw("null"),
-            Value::Bool(b) => self.raw(if *b { "true" } else { "false" }),
-            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => self.u64(u),
-                (None, Some(i), _) if i.unsigned_abs() < MAX_SAFE_INTEGER => {
-                    self.integer(i128::from(i));
-                }
-                (None, Some(i), _) => {
-                    let canonical = to_canonical_vec(&i).expect("integers serialize");
-                    self.0.extend_from_slice(&canonical);
-                }
-                (None, None, Some(x)) => self.f64(x),
-                (None, None, None) => unreachable!("a JSON number is u64, i64 or f64"),
-            },
-            Value::String(s) => self.string(s),
-            Value::Array(a) => self.seq(a, Self::value),
-            Value::Object(m) => {
-                let mut members: Vec<(&String, &Value)> = m.iter().collect();
-                // RFC 8785 §3.2.3: member names ordered by their UTF-16 code units.
-                members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-                self.0.push(b'{');
-                for (i, (k, v)) in members.into_iter().enumerate() {
-                    if i > 0 {
-                        self.0.push(b',');
-                    }
-                    self.string(k);
-                    self.0.push(b':');
-                    self.value(v);
-                }
-                self.0.push(b'}');
-            }
-        }
+        push_canonical_value(&mut self.0, v);
     }
 }
 

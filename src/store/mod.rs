@@ -14,7 +14,6 @@ mod delta_import;
 mod entry_index;
 pub mod error;
 mod import;
-mod jcs;
 pub mod keys;
 pub mod maintenance;
 mod migrate;

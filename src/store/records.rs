@@ -247,7 +247,12 @@ impl IndexRecord {
         source_json: &[u8],
     ) -> Result<Vec<EncodedRow>, KeyError> {
         let (p, c) = scope;
-        let row = |record: &Value| row_value(&super::jcs::to_vec(record), source_json);
+        let row = |record: &Value| {
+            row_value(
+                &bundle_format::canonical::canonical_value_vec(record),
+                source_json,
+            )
+        };
         Ok(match self {
             Self::Advisory {
                 vulnerability,
