@@ -361,11 +361,8 @@ impl LocalLog {
         Ok(first)
     }
 
-    /// The root hash of the first `size` leaves.
-    ///
-    /// # Errors
-    /// `size` beyond the log, or a missing tile.
-    pub fn root_at(&self, size: u64) -> Result<Hash, LogError> {
+    /// Refuses a tree size beyond the log's (`BadSizes`, naming both).
+    fn check_within_log(&self, size: u64) -> Result<(), LogError> {
         if size > self.size() {
             return Err(ProofError::BadSizes {
                 old_size: size,
@@ -373,6 +370,15 @@ impl LocalLog {
             }
             .into());
         }
+        Ok(())
+    }
+
+    /// The root hash of the first `size` leaves.
+    ///
+    /// # Errors
+    /// `size` beyond the log, or a missing tile.
+    pub fn root_at(&self, size: u64) -> Result<Hash, LogError> {
+        self.check_within_log(size)?;
         Ok(merkle::root_from_source(&self.nodes(), size)?)
     }
 
@@ -435,13 +441,7 @@ impl LocalLog {
         index: u64,
         size: u64,
     ) -> Result<(Hash, Vec<Hash>, Hash), LogError> {
-        if size > self.size() {
-            return Err(ProofError::BadSizes {
-                old_size: size,
-                size: self.size(),
-            }
-            .into());
-        }
+        self.check_within_log(size)?;
         let nodes = self.nodes();
         let proof = merkle::inclusion_proof(&nodes, index, size)?;
         let leaf = merkle::NodeSource::node(&nodes, 0, index)?;
@@ -458,13 +458,7 @@ impl LocalLog {
         old_size: u64,
         size: u64,
     ) -> Result<(Vec<Hash>, Hash, Hash), LogError> {
-        if size > self.size() {
-            return Err(ProofError::BadSizes {
-                old_size: size,
-                size: self.size(),
-            }
-            .into());
-        }
+        self.check_within_log(size)?;
         let nodes = self.nodes();
         let proof = merkle::consistency_proof(&nodes, old_size, size)?;
         Ok((
