@@ -15,6 +15,16 @@ use super::query::{Snapshot, decode_row};
 use super::records::{BundleRecord, Checkpoint, IndexRecord, Row, RowTable, Source};
 use super::tables;
 
+/// The index tables whose rows carry a `source` (all but `advisory_ids`, whose empty rows
+/// mirror `advisories`).
+const SOURCED_TABLES: [RowTable; 5] = [
+    RowTable::Advisories,
+    RowTable::ChangelogMentions,
+    RowTable::Patches,
+    RowTable::Fingerprints,
+    RowTable::Attestations,
+];
+
 /// Rows per table and store facts.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
@@ -499,13 +509,7 @@ fn check_rows_one_by_one(
         .open_table(tables::ADVISORY_IDS)
         .map_err(|e| corrupt_db("advisory_ids", e))?;
     let mut expected_ids = 0u64;
-    for table in [
-        RowTable::Advisories,
-        RowTable::ChangelogMentions,
-        RowTable::Patches,
-        RowTable::Fingerprints,
-        RowTable::Attestations,
-    ] {
+    for table in SOURCED_TABLES {
         let t = txn
             .open_table(table.def())
             .map_err(|e| corrupt_db(table.name(), e))?;
@@ -664,13 +668,7 @@ impl Store {
                 referenced.insert(k);
             }
         };
-        for table in [
-            RowTable::Advisories,
-            RowTable::ChangelogMentions,
-            RowTable::Patches,
-            RowTable::Fingerprints,
-            RowTable::Attestations,
-        ] {
+        for table in SOURCED_TABLES {
             let t = wtx.open_table(table.def()).map_err(|x| e(&x))?;
             for item in t.iter().map_err(|x| e(&x))? {
                 let (_, v) = item.map_err(|x| e(&x))?;

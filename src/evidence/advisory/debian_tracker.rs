@@ -64,14 +64,16 @@ mod wire {
         pub nodsa_reason: Option<String>,
     }
 
-    /// The tracker writes an empty map as `[]`; accept that, `null`, or a map. A visitor (not
-    /// an untagged enum) so errors inside a release keep their field path.
-    fn map_or_empty_list<'de, D: Deserializer<'de>>(
+    /// The tracker writes an empty map as `[]`; accept that, `null`, or a map of releases
+    /// (values read as `R`: a [`Release`], or `IgnoredAny` in the first pass; a repeated
+    /// codename keeps its last value). A visitor (not an untagged enum) so errors inside a
+    /// release keep their field path.
+    pub(super) fn map_or_empty_list<'de, D: Deserializer<'de>, R: Deserialize<'de>>(
         d: D,
-    ) -> Result<BTreeMap<String, Release>, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = BTreeMap<String, Release>;
+    ) -> Result<BTreeMap<String, R>, D::Error> {
+        struct V<R>(std::marker::PhantomData<R>);
+        impl<'de, R: Deserialize<'de>> serde::de::Visitor<'de> for V<R> {
+            type Value = BTreeMap<String, R>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a map of releases (or an empty list)")
             }
@@ -82,7 +84,7 @@ mod wire {
                 Ok(BTreeMap::new())
             }
             fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-                d.deserialize_any(V)
+                d.deserialize_any(self)
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
@@ -100,73 +102,31 @@ mod wire {
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
                 let mut out = BTreeMap::new();
-                while let Some((k, v)) = map.next_entry::<String, Release>()? {
+                while let Some((k, v)) = map.next_entry::<String, R>()? {
                     out.insert(k, v);
                 }
                 Ok(out)
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
 /// The first pass's view of an entry: its description (borrowed where the JSON has no
-/// escapes) and how many releases it names. Anything else is skipped unread.
+/// escapes) and the codenames of its releases (their contents skipped unread).
 mod light {
     use std::borrow::Cow;
+    use std::collections::BTreeMap;
 
-    use serde::{Deserialize, Deserializer};
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
 
     #[derive(Debug, Deserialize)]
     pub struct Entry<'a> {
         #[serde(default, borrow)]
         pub description: Option<Cow<'a, str>>,
-        #[serde(default)]
-        pub releases: ReleaseCount,
-    }
-
-    /// The number of releases; `[]` and `null` count as none, as in the full read.
-    #[derive(Debug, Default)]
-    pub struct ReleaseCount(pub usize);
-
-    impl<'de> Deserialize<'de> for ReleaseCount {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> serde::de::Visitor<'de> for V {
-                type Value = ReleaseCount;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a map of releases (or an empty list)")
-                }
-                fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                    Ok(ReleaseCount(0))
-                }
-                fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                    self,
-                    mut seq: A,
-                ) -> Result<Self::Value, A::Error> {
-                    if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                        return Err(serde::de::Error::custom(
-                            "expected a map of releases, found a non-empty list",
-                        ));
-                    }
-                    Ok(ReleaseCount(0))
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(
-                    self,
-                    mut map: A,
-                ) -> Result<Self::Value, A::Error> {
-                    let mut n = 0;
-                    while map
-                        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                        .is_some()
-                    {
-                        n += 1;
-                    }
-                    Ok(ReleaseCount(n))
-                }
-            }
-            d.deserialize_any(V)
-        }
+        #[serde(default, deserialize_with = "super::wire::map_or_empty_list")]
+        pub releases: BTreeMap<String, IgnoredAny>,
     }
 }
 
@@ -267,7 +227,7 @@ impl<'a> TrackerDocument<'a> {
                 if seen.summary.is_none() {
                     seen.summary = entry.description;
                 }
-                seen.affected += entry.releases.0;
+                seen.affected += entry.releases.len();
                 if seen.affected > limits.max_affected_per_record {
                     return Err(AdvisoryError::LimitExceeded {
                         source_kind: Source::DebianTracker,
