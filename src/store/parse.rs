@@ -643,6 +643,14 @@ mod tests {
         let mut colliding = spread.to_vec();
         let at = colliding.windows(6).position(|w| w == b"\"bash\"").unwrap();
         colliding.splice(at..at + 6, b"\"CURL\"".iter().copied());
+        let limits = advisory::Limits::default();
+        let distinct = |doc: &[u8]| {
+            package_keys_are_distinct(&advisory::open_tracker(doc, &limits).unwrap().unwrap())
+        };
+        assert!(
+            distinct(spread) && !distinct(&colliding),
+            "CURL and curl share a key"
+        );
         for doc in [fixture.as_slice(), spread.as_slice(), colliding.as_slice()] {
             let mut streamed: Vec<String> = parse_entry(EntryKind::Advisory, "t.json", doc)
                 .unwrap()
