@@ -275,10 +275,7 @@ mod tests {
         assert_eq!(w.finish().unwrap(), expected.len() as u64);
         file.sync_all().unwrap();
         let mut got = Vec::new();
-        File::open(&path)
-            .unwrap()
-            .read_to_end(&mut got)
-            .unwrap();
+        File::open(&path).unwrap().read_to_end(&mut got).unwrap();
         assert_eq!(got.len(), expected.len());
         assert!(got == expected, "file bytes differ from what was written");
     }

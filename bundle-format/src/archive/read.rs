@@ -678,8 +678,8 @@ impl<R: Read> BundleReader<R> {
         let offset = if tail.first().is_some_and(|e| e.path == path) {
             0
         } else {
-            let Ok(offset) = tail
-                .binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_str().as_bytes()))
+            let Ok(offset) =
+                tail.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_str().as_bytes()))
             else {
                 return Err(ReadError::Unexpected { path });
             };
