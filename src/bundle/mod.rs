@@ -11,6 +11,7 @@
 //! - read the manifest without trusting it (inspect): [`verify::peek`];
 //! - split for removable media and read back: [`parts`] ([`parts::PartWriter`], the signed
 //!   part index, [`parts::BundleInput`] for a plain file or a part set);
+//! - write the bundle file: [`output::DirectWriter`] (background thread, `O_DIRECT`);
 //! - extract: [`extract::extract`] (verifies as it goes, into a temporary directory, renamed at
 //!   the end).
 //!
@@ -20,6 +21,7 @@ pub mod create;
 pub mod diff;
 pub mod extract;
 pub mod layout;
+pub mod output;
 pub mod parts;
 pub mod verify;
 

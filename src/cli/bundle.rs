@@ -13,11 +13,11 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use airlock::Coded;
 use airlock::bundle::create::{self, CreateOptions};
+use airlock::bundle::output::DirectWriter;
 use airlock::bundle::parts::{self, BundleInput, PartIndex, PartWriter};
 use airlock::bundle::{extract, open_authenticated, peek};
 use airlock::bundle_format::manifest::bundle_digest;
@@ -378,26 +378,17 @@ impl BundleArgs {
                 }
                 let tmp = tempfile::NamedTempFile::new_in(&dir)
                     .map_err(|e| Failure::io(dir.display(), &e))?;
-                let writer = BufWriter::with_capacity(
-                    1 << 20,
-                    tmp.as_file()
-                        .try_clone()
-                        .map_err(|e| Failure::io(dir.display(), &e))?,
-                );
+                let writer = DirectWriter::new(tmp.as_file(), tmp.path())
+                    .map_err(|e| Failure::io(dir.display(), &e))?;
                 let (manifest, envelope, writer) =
                     create::create(&files, &options, &key, writer, &progress)
                         .map_err(|e| Failure::from_coded(evidence.display(), &e))?;
-                let file = writer
-                    .into_inner()
-                    .map_err(|e| Failure::io(target.display(), e.error()))?;
-                file.sync_all()
+                let size = writer
+                    .finish()
                     .map_err(|e| Failure::io(target.display(), &e))?;
-                drop(file);
-                let size = tmp
-                    .as_file()
-                    .metadata()
-                    .map_err(|e| Failure::io(target.display(), &e))?
-                    .len();
+                tmp.as_file()
+                    .sync_all()
+                    .map_err(|e| Failure::io(target.display(), &e))?;
                 tmp.persist(target)
                     .map_err(|e| Failure::io(target.display(), &e.error))?;
                 if let Some(bar) = bar {

@@ -42,7 +42,7 @@ pub fn canonical_header(path: &str, size: u64) -> Option<[u8; BLOCK_BYTES]> {
     h[100..108].copy_from_slice(b"0000644\0");
     h[108..116].copy_from_slice(b"0000000\0");
     h[116..124].copy_from_slice(b"0000000\0");
-    h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    put_octal(&mut h[124..136], size);
     h[136..148].copy_from_slice(b"00000000000\0");
     h[156] = b'0';
     h[257..263].copy_from_slice(b"ustar\0");
@@ -53,8 +53,20 @@ pub fn canonical_header(path: &str, size: u64) -> Option<[u8; BLOCK_BYTES]> {
     // The checksum is the sum of all header bytes with the checksum field taken as 8 spaces.
     h[148..156].copy_from_slice(b"        ");
     let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    h[148..156].copy_from_slice(format!("{sum:07o}\0").as_bytes());
+    put_octal(&mut h[148..156], u64::from(sum));
     Some(h)
+}
+
+/// Writes `value` as zero-padded octal filling `field` but its last byte, which is NUL (what
+/// `format!("{value:0N$o}\0")` gives for a value that fits). Callers guarantee it fits.
+fn put_octal(field: &mut [u8], mut value: u64) {
+    let (nul, digits) = field.split_last_mut().expect("octal fields are not empty");
+    *nul = 0;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (value & 7) as u8;
+        value >>= 3;
+    }
+    debug_assert_eq!(value, 0, "octal value does not fit its field");
 }
 
 /// Zero bytes that pad `size` bytes of data to a whole block.
@@ -67,6 +79,18 @@ pub fn padding_bytes(size: u64) -> usize {
 #[cfg(test)]
 mod header_tests {
     use super::*;
+
+    #[test]
+    fn octal_fields_match_format() {
+        for value in [0u64, 1, 7, 8, 511, 1234, 130_560, MAX_USTAR_SIZE] {
+            let mut field = [0xffu8; 12];
+            put_octal(&mut field, value);
+            assert_eq!(&field[..], format!("{value:011o}\0").as_bytes());
+        }
+        let mut field = [0xffu8; 8];
+        put_octal(&mut field, 130_560);
+        assert_eq!(&field[..], format!("{:07o}\0", 130_560).as_bytes());
+    }
 
     #[test]
     fn canonical_header_is_what_tar_reads() {

@@ -18,8 +18,10 @@ use crate::digest::{Digest, DigestAlgorithm};
 
 /// Bytes of entry content per chunk.
 pub(super) const CHUNK_BYTES: usize = 256 * 1024;
-/// Chunks queued per worker before the reader waits.
-const IN_FLIGHT: usize = 4;
+/// Chunks queued per worker before the reader waits. Deep enough (4 MiB) that on a busy machine
+/// the threads rarely block on each other: every wait costs a wakeup, and a woken thread may
+/// have to queue for a core. Chunks are shared by both workers, so at most about this many exist.
+const IN_FLIGHT: usize = 16;
 
 /// An entry that ends in a chunk: its content ends at byte `end` of the chunk.
 #[derive(Clone, Copy)]

@@ -331,6 +331,10 @@ struct Current {
     hasher: DualHasher,
 }
 
+/// Compressed input is read in pieces of this size (fewer zstd blocks straddle two reads, so
+/// fewer are copied into zstd's own input buffer first).
+const INPUT_BUFFER_BYTES: usize = 1 << 20;
+
 /// Size of the buffer entries are drained through.
 const DRAIN_BYTES: usize = 256 * 1024;
 
@@ -399,7 +403,7 @@ impl<R: Read> BundleReader<R> {
     /// [`ReadError`].
     pub fn open(input: R, limits: Limits) -> Result<Self, ReadError> {
         let input = BufReader::with_capacity(
-            128 * 1024,
+            INPUT_BUFFER_BYTES,
             Counting {
                 inner: input,
                 count: 0,
@@ -617,12 +621,11 @@ impl<R: Read> BundleReader<R> {
             return Err(ReadError::ManifestNotLoaded);
         };
         let mut block = [0u8; BLOCK_BYTES];
-        let after = self
-            .previous
-            .as_ref()
-            .map_or_else(|| MANIFEST_MEMBER.to_owned(), ToString::to_string);
-        self.stream
-            .read_exact(&mut block, &|| format!("after member {after}"))?;
+        let previous = &self.previous;
+        self.stream.read_exact(&mut block, &|| {
+            let after = previous.as_ref().map_or(MANIFEST_MEMBER, EntryPath::as_str);
+            format!("after member {after}")
+        })?;
         if block.iter().all(|&b| b == 0) {
             self.stream
                 .read_exact(&mut block, &|| "inside the end-of-archive marker".into())?;
@@ -671,10 +674,16 @@ impl<R: Read> BundleReader<R> {
         // after `next_index`; anything skipped is missing (reported at the end, so that an
         // out-of-order member is reported as such when it shows up).
         let tail = &manifest.entries[self.next_index..];
-        let Ok(offset) =
-            tail.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_str().as_bytes()))
-        else {
-            return Err(ReadError::Unexpected { path });
+        // Almost always the member is the next entry: check that before searching.
+        let offset = if tail.first().is_some_and(|e| e.path == path) {
+            0
+        } else {
+            let Ok(offset) =
+                tail.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_str().as_bytes()))
+            else {
+                return Err(ReadError::Unexpected { path });
+            };
+            offset
         };
         let index = self.next_index + offset;
         if offset > 0 && self.first_missing.is_none() {
@@ -790,9 +799,10 @@ impl<R: Read> BundleReader<R> {
 /// that path and size. Returns the path and size.
 fn check_header(block: &[u8; BLOCK_BYTES]) -> Result<(EntryPath, u64), ReadError> {
     let header = tar::Header::from_byte_slice(block);
-    let raw_path = String::from_utf8_lossy(&header.path_bytes()).into_owned();
+    // Only errors need the name as text.
+    let raw_path = || String::from_utf8_lossy(&header.path_bytes()).into_owned();
     let not_regular = |found, code| ReadError::NotRegular {
-        path: raw_path.clone(),
+        path: raw_path(),
         found,
         code,
     };
@@ -812,13 +822,13 @@ fn check_header(block: &[u8; BLOCK_BYTES]) -> Result<(EntryPath, u64), ReadError
     }
     let path = EntryPath::from_bytes(&header.path_bytes())?;
     let size = header.size().map_err(|_| ReadError::Noncanonical {
-        path: raw_path.clone(),
+        path: raw_path(),
         what: "unreadable size field",
     })?;
     match canonical_header(path.as_str(), size) {
         Some(canonical) if &canonical == block => Ok((path, size)),
         _ => Err(ReadError::Noncanonical {
-            path: raw_path,
+            path: raw_path(),
             what: "header differs from the canonical ustar header (mode 0644, uid/gid 0, mtime 0, empty names, checksum)",
         }),
     }

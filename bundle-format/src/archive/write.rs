@@ -8,7 +8,9 @@
 
 use std::io::{self, Read, Write};
 
+use zstd::stream::raw::{self, CParameter};
 use zstd::stream::write::Encoder;
+use zstd::stream::zio;
 
 use super::{BLOCK_BYTES, ZSTD_LEVEL, ZSTD_WINDOW_LOG, canonical_header, padding_bytes};
 use crate::Limits;
@@ -128,13 +130,15 @@ impl<W: Write> std::fmt::Debug for BundleWriter<W> {
     }
 }
 
-fn encoder<W: Write>(out: W, options: WriteOptions) -> io::Result<Encoder<'static, W>> {
-    let mut enc = Encoder::new(out, ZSTD_LEVEL)?;
-    enc.include_checksum(true)?;
-    enc.include_contentsize(false)?;
-    enc.include_dictid(false)?;
-    enc.window_log(ZSTD_WINDOW_LOG)?;
-    enc.multithread(options.threads.max(1))?;
+/// A zstd context with the parameters both frames use. One context writes both frames, so the
+/// multithreaded context (worker threads, job buffers) is set up once.
+fn raw_encoder(options: WriteOptions) -> io::Result<raw::Encoder<'static>> {
+    let mut enc = raw::Encoder::new(ZSTD_LEVEL)?;
+    enc.set_parameter(CParameter::ChecksumFlag(true))?;
+    enc.set_parameter(CParameter::ContentSizeFlag(false))?;
+    enc.set_parameter(CParameter::DictIdFlag(false))?;
+    enc.set_parameter(CParameter::WindowLog(ZSTD_WINDOW_LOG))?;
+    enc.set_parameter(CParameter::NbWorkers(options.threads.max(1)))?;
     Ok(enc)
 }
 
@@ -200,15 +204,17 @@ impl<W: Write> BundleWriter<W> {
                 max: limits.max_manifest_bytes,
             });
         }
-        let mut first = encoder(out, options)?;
+        let mut first = zio::Writer::new(out, raw_encoder(options)?);
         first.write_all(
             &canonical_header(MANIFEST_MEMBER, size).expect("the manifest name fits ustar"),
         )?;
         first.write_all(&json)?;
         first.write_all(&[0u8; BLOCK_BYTES][..padding_bytes(size)])?;
-        let out = first.finish()?;
+        first.finish()?;
+        // The frame ended, so the context starts a new frame with the same parameters.
+        let (out, context) = first.into_inner();
         Ok(Self {
-            encoder: encoder(out, options)?,
+            encoder: Encoder::with_encoder(out, context),
             manifest,
             next: 0,
             buf: vec![0u8; 256 * 1024],
