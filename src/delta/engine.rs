@@ -292,25 +292,28 @@ fn build_forward(base: &[u8], target: &[u8]) -> Result<Forward, DeltaError> {
     };
     let (decoded, (base_streams, expanded_base)) = std::thread::scope(|s| {
         let b = s.spawn(|| expand::expand_base(base));
-        let t = expand::decode_streams(target);
+        let t = expand::DecodedTarget::new(target);
         (t, b.join().expect("base expansion does not panic"))
     });
     // No target stream decodes: none can have a recipe, so there is no expansion.
-    let Some(eb) = expanded_base.filter(|_| decoded.iter().any(|(_, inner)| inner.is_some()))
-    else {
+    let Some(eb) = expanded_base.filter(|_| decoded.any_decoded()) else {
         return raw();
     };
-    let guess = expand::expand_decoded(target, &decoded);
-    let (plan, guessed) = std::thread::scope(|s| {
-        let guessed = s.spawn(|| over(&eb, &guess));
-        let plan = expand::plan_decoded(target, decoded);
-        (plan, guessed.join().expect("payload worker does not panic"))
+    let (recipes, guessed) = std::thread::scope(|s| {
+        let guessed = s.spawn(|| over(&eb, &decoded.expanded));
+        let recipes = decoded.search(target);
+        (
+            recipes,
+            guessed.join().expect("payload worker does not panic"),
+        )
     });
+    let guessed_right = decoded.covers(&recipes);
+    let plan = decoded.into_plan(target, recipes);
     if plan.streams.is_empty() {
         return raw();
     }
     let et = &plan.expanded;
-    let (stream, bin) = if *et == guess {
+    let (stream, bin) = if guessed_right {
         guessed?
     } else {
         drop(guessed);

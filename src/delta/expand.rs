@@ -364,73 +364,118 @@ pub struct TargetPlan {
 /// searched on parallel threads; the result does not depend on the thread count.
 #[must_use]
 pub fn plan_target(target: &[u8]) -> TargetPlan {
-    plan_decoded(target, decode_streams(target))
+    let d = DecodedTarget::new(target);
+    let recipes = d.search(target);
+    d.into_plan(target, recipes)
 }
 
-/// The target with every stream that decoded replaced by its bytes: the expanded target of
-/// [`plan_decoded`] whenever a recipe reproduces every one of them (the usual case), so work on
-/// it can start before the recipes are proven.
-#[must_use]
-pub fn expand_decoded(target: &[u8], decoded: &[(Found, Option<Vec<u8>>)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(target.len() * 2);
-    let mut at = 0usize;
-    for (f, inner) in decoded {
-        let Some(inner) = inner else { continue };
-        out.extend_from_slice(&target[at..f.offset]);
-        out.extend_from_slice(inner);
-        at = f.offset + f.len;
+/// A target whose streams are decoded (once) but whose recipes are not searched yet.
+#[derive(Debug)]
+pub struct DecodedTarget {
+    /// The target with every stream that decoded replaced by its bytes: the plan's expanded
+    /// target whenever a recipe reproduces every one of them (the usual case), so work on it can
+    /// start before the recipes are proven.
+    pub expanded: Vec<u8>,
+    /// Each stream found, and where its decoded bytes are in `expanded` (`None`: no decode).
+    streams: Vec<(Found, Option<std::ops::Range<usize>>)>,
+}
+
+impl DecodedTarget {
+    /// Decodes the target's streams (on parallel threads).
+    #[must_use]
+    pub fn new(target: &[u8]) -> Self {
+        let mut expanded = Vec::with_capacity(target.len() * 2);
+        let mut streams = Vec::new();
+        let mut at = 0usize;
+        for (f, inner) in decode_streams(target) {
+            let Some(inner) = inner else {
+                streams.push((f, None));
+                continue;
+            };
+            expanded.extend_from_slice(&target[at..f.offset]);
+            let start = expanded.len();
+            expanded.extend_from_slice(&inner);
+            at = f.offset + f.len;
+            streams.push((f, Some(start..expanded.len())));
+        }
+        expanded.extend_from_slice(&target[at..]);
+        Self { expanded, streams }
     }
-    out.extend_from_slice(&target[at..]);
-    out
-}
 
-/// [`plan_target`] for streams already decoded by [`decode_streams`].
-#[must_use]
-pub fn plan_decoded(target: &[u8], decoded: Vec<(Found, Option<Vec<u8>>)>) -> TargetPlan {
-    let recipes = search(target, &decoded);
-    let mut plan = TargetPlan::default();
-    let mut at = 0usize;
-    for ((f, inner), recipe) in decoded.into_iter().zip(recipes) {
-        let (Some(inner), Some(recipe)) = (inner, recipe) else {
-            plan.kept.push(f);
-            continue;
+    /// Whether any stream decoded.
+    #[must_use]
+    pub fn any_decoded(&self) -> bool {
+        self.streams.iter().any(|(_, r)| r.is_some())
+    }
+
+    /// Searches each decoded stream's recipe. The largest stream is searched first without a
+    /// hint; its recipe is then every other stream's hint (members of one container are usually
+    /// written alike), and those are searched on parallel threads. Each search depends only on
+    /// the stream and that hint, so the result does not depend on the thread count.
+    #[must_use]
+    pub fn search(&self, target: &[u8]) -> Vec<Option<Recipe>> {
+        let one = |i: usize, hint: Option<&Recipe>| -> Option<Recipe> {
+            let (f, range) = &self.streams[i];
+            let z = &target[f.offset..f.offset + f.len];
+            recompress::find(f.codec, &self.expanded[range.clone()?], z, hint)
         };
-        plan.expanded.extend_from_slice(&target[at..f.offset]);
-        plan.expanded.extend_from_slice(&inner);
-        plan.streams.push(TargetStream {
-            offset: f.offset as u64,
-            len: f.len as u64,
-            expanded_len: inner.len() as u64,
-            recipe,
-        });
-        at = f.offset + f.len;
+        let n = self.streams.len();
+        let mut results: Vec<Option<Recipe>> = vec![None; n];
+        let Some(first) = (0..n).max_by_key(|&i| (self.streams[i].0.len, std::cmp::Reverse(i)))
+        else {
+            return results;
+        };
+        results[first] = one(first, None);
+        let hint = results[first].clone();
+        let rest: Vec<usize> = (0..n).filter(|&i| i != first).collect();
+        for (&i, r) in rest.iter().zip(par_map(&rest, |&i| one(i, hint.as_ref()))) {
+            results[i] = r;
+        }
+        results
     }
-    plan.expanded.extend_from_slice(&target[at..]);
-    plan
-}
 
-/// Searches each decoded stream's recipe. The largest stream is searched first without a
-/// hint; its recipe is then every other stream's hint (members of one container are usually
-/// written alike), and those are searched on parallel threads. Each search depends only on the
-/// stream and that hint, so the plan does not depend on the thread count.
-fn search(target: &[u8], decoded: &[(Found, Option<Vec<u8>>)]) -> Vec<Option<Recipe>> {
-    let one = |i: usize, hint: Option<&Recipe>| -> Option<Recipe> {
-        let (f, inner) = &decoded[i];
-        let z = &target[f.offset..f.offset + f.len];
-        recompress::find(f.codec, inner.as_deref()?, z, hint)
-    };
-    let mut results: Vec<Option<Recipe>> = vec![None; decoded.len()];
-    let Some(first) = (0..decoded.len()).max_by_key(|&i| (decoded[i].0.len, std::cmp::Reverse(i)))
-    else {
-        return results;
-    };
-    results[first] = one(first, None);
-    let hint = results[first].clone();
-    let rest: Vec<usize> = (0..decoded.len()).filter(|&i| i != first).collect();
-    for (&i, r) in rest.iter().zip(par_map(&rest, |&i| one(i, hint.as_ref()))) {
-        results[i] = r;
+    /// Whether `recipes` has one for every stream that decoded: then the plan's expanded target
+    /// is [`DecodedTarget::expanded`].
+    #[must_use]
+    pub fn covers(&self, recipes: &[Option<Recipe>]) -> bool {
+        self.streams
+            .iter()
+            .zip(recipes)
+            .all(|((_, range), r)| range.is_none() || r.is_some())
     }
-    results
+
+    /// The plan for the recipes [`DecodedTarget::search`] found: streams with one are
+    /// recompressed at apply, the others stay bytes (and are listed as kept).
+    #[must_use]
+    pub fn into_plan(self, target: &[u8], recipes: Vec<Option<Recipe>>) -> TargetPlan {
+        let all = self.covers(&recipes);
+        let mut plan = TargetPlan::default();
+        let mut at = 0usize;
+        for ((f, range), recipe) in self.streams.into_iter().zip(recipes) {
+            let (Some(range), Some(recipe)) = (range, recipe) else {
+                plan.kept.push(f);
+                continue;
+            };
+            if !all {
+                plan.expanded.extend_from_slice(&target[at..f.offset]);
+                plan.expanded
+                    .extend_from_slice(&self.expanded[range.clone()]);
+                at = f.offset + f.len;
+            }
+            plan.streams.push(TargetStream {
+                offset: f.offset as u64,
+                len: f.len as u64,
+                expanded_len: range.len() as u64,
+                recipe,
+            });
+        }
+        if all {
+            plan.expanded = self.expanded;
+        } else {
+            plan.expanded.extend_from_slice(&target[at..]);
+        }
+        plan
+    }
 }
 
 /// Packs an expanded target back into the target: each stream's expanded bytes are recompressed
