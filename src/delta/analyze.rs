@@ -43,6 +43,20 @@ pub struct Analysis {
 /// Names the artifact type from its content alone (so verify can recompute it).
 #[must_use]
 pub fn detect(data: &[u8]) -> String {
+    detect_listed(data).0
+}
+
+/// A member listing [`detect`] had to compute: of a zip (`Zip`), or of the tar inside a gzip
+/// (`Gzip`, `None` if it does not decompress or is not a tar).
+enum Listed {
+    Zip(Option<Members>),
+    Gzip(Option<Members>),
+}
+
+/// [`detect`], also returning the member listing it computed, so that [`analyze`] does not
+/// decompress and list the artifact a second time.
+fn detect_listed(data: &[u8]) -> (String, Option<Listed>) {
+    let mut listed = None;
     let t = if data.starts_with(b"\x7fELF") {
         "elf"
     } else if data.starts_with(b"MZ") {
@@ -55,14 +69,14 @@ pub fn detect(data: &[u8]) -> String {
     {
         "macho"
     } else if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
-        let names = zip_members(data).unwrap_or_default();
-        if names.keys().any(|n| n.ends_with(".dist-info/WHEEL")) {
-            "wheel"
-        } else if names.contains_key("META-INF/MANIFEST.MF") {
-            "jar"
-        } else {
-            "zip"
-        }
+        let names = zip_members(data);
+        let t = match &names {
+            Some(n) if n.keys().any(|n| n.ends_with(".dist-info/WHEEL")) => "wheel",
+            Some(n) if n.contains_key("META-INF/MANIFEST.MF") => "jar",
+            _ => "zip",
+        };
+        listed = Some(Listed::Zip(names));
+        t
     } else if super::rpm::is_rpm(data) {
         "rpm"
     } else if data.starts_with(b"!<arch>\ndebian-binary") {
@@ -70,19 +84,20 @@ pub fn detect(data: &[u8]) -> String {
     } else if data.starts_with(b"!<arch>\n") {
         "ar"
     } else if data.starts_with(&[0x1f, 0x8b]) {
-        let inner = gunzip(data)
-            .and_then(|t| tar_members(&t))
-            .unwrap_or_default();
-        if inner
-            .keys()
-            .any(|n| n.split('/').nth(1) == Some("Cargo.toml") && n.matches('/').count() == 1)
-        {
-            "crate"
-        } else if inner.is_empty() {
-            "gzip"
-        } else {
-            "tar+gzip"
-        }
+        let inner = gunzip(data).and_then(|t| tar_members(&t));
+        let t = match &inner {
+            Some(m)
+                if m.keys().any(|n| {
+                    n.split('/').nth(1) == Some("Cargo.toml") && n.matches('/').count() == 1
+                }) =>
+            {
+                "crate"
+            }
+            Some(m) if !m.is_empty() => "tar+gzip",
+            _ => "gzip",
+        };
+        listed = Some(Listed::Gzip(inner));
+        t
     } else if data.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
         "xz"
     } else if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -98,7 +113,7 @@ pub fn detect(data: &[u8]) -> String {
     } else {
         json_kind(data).unwrap_or("blob")
     };
-    t.to_owned()
+    (t.to_owned(), listed)
 }
 
 fn json_kind(data: &[u8]) -> Option<&'static str> {
@@ -121,8 +136,16 @@ fn json_kind(data: &[u8]) -> Option<&'static str> {
 /// Analyzes a pair.
 #[must_use]
 pub fn analyze(base: &[u8], target: &[u8]) -> Analysis {
-    let bt = detect(base);
-    let tt = detect(target);
+    let (bt, b_listed) = detect_listed(base);
+    let (tt, t_listed) = detect_listed(target);
+    let zip = |d: &[u8], l: Option<Listed>| match l {
+        Some(Listed::Zip(m)) => m,
+        _ => zip_members(d),
+    };
+    let gz = |d: &[u8], l: Option<Listed>| match l {
+        Some(Listed::Gzip(m)) => m,
+        _ => gunzip(d).as_deref().and_then(tar_members),
+    };
     let mut a = Analysis {
         artifact_type: if bt == tt {
             tt.clone()
@@ -134,7 +157,9 @@ pub fn analyze(base: &[u8], target: &[u8]) -> Analysis {
     a.functions_changed.note = "not an executable".into();
     match tt.as_str() {
         "elf" | "pe" | "macho" => executable(base, target, &mut a),
-        "zip" | "jar" | "wheel" => members(zip_members(base), zip_members(target), "zip", &mut a),
+        "zip" | "jar" | "wheel" => {
+            members(zip(base, b_listed), zip(target, t_listed), "zip", &mut a)
+        }
         "tar" => members(tar_members(base), tar_members(target), "tar", &mut a),
         "oci-archive" => {
             members(tar_members(base), tar_members(target), "tar", &mut a);
@@ -143,12 +168,7 @@ pub fn analyze(base: &[u8], target: &[u8]) -> Analysis {
             a.materials_delta.sources.push("oci-layers".into());
         }
         "gzip" | "crate" | "tar+gzip" => {
-            let (b, t) = (gunzip(base), gunzip(target));
-            let (bm, tm) = (
-                b.as_deref().and_then(tar_members),
-                t.as_deref().and_then(tar_members),
-            );
-            members(bm, tm, "tar+gzip", &mut a);
+            members(gz(base, b_listed), gz(target, t_listed), "tar+gzip", &mut a);
             a.container.notes.push(
                 "gzip container: members compared after decompression; the payload acts on the compressed bytes".into(),
             );

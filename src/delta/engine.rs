@@ -265,30 +265,60 @@ struct Forward {
 
 /// Builds the forward payload: over the expanded artifacts (spec §5.5) when at least one of the
 /// target's compressed streams is reproduced by a recipe, else over the artifacts' bytes.
+///
+/// Both artifacts' streams are decoded once, on parallel threads. Proving a recipe costs a full
+/// re-compression, so the payload is computed meanwhile, over the target expanded as if every
+/// decoded stream had a recipe; if one has none, it is computed again over the real plan. The
+/// payload is a function of the expanded artifacts only, so it is the same either way.
 fn build_forward(base: &[u8], target: &[u8]) -> Result<Forward, DeltaError> {
     let err = |source| DeltaError::Payload {
         file: PAYLOAD_FILE,
         source,
     };
-    let plan = expand::plan_target(target);
-    let base_streams = expand::base_streams(base);
-    let expanded_base = (!plan.streams.is_empty())
-        .then(|| expand::expand(base, &base_streams))
-        .flatten();
-    let Some(eb) = expanded_base else {
-        let stream = ops::diff(base, target);
-        let bin = payload::encode(base, target, &stream.ops, &stream.add).map_err(err)?;
-        return Ok(Forward {
+    let over = |b: &[u8], t: &[u8]| -> Result<(ops::OpStream, Vec<u8>), DeltaError> {
+        let stream = ops::diff(b, t);
+        let bin = payload::encode(b, t, &stream.ops, &stream.add).map_err(err)?;
+        Ok((stream, bin))
+    };
+    let raw = || -> Result<Forward, DeltaError> {
+        let (stream, bin) = over(base, target)?;
+        Ok(Forward {
             bin,
             stream,
             expansion: None,
             op_base: None,
             op_target_size: target.len() as u64,
-        });
+        })
     };
+    let (decoded, (base_streams, expanded_base)) = std::thread::scope(|s| {
+        let b = s.spawn(|| expand::expand_base(base));
+        let t = expand::DecodedTarget::new(target);
+        (t, b.join().expect("base expansion does not panic"))
+    });
+    // No target stream decodes: none can have a recipe, so there is no expansion.
+    let Some(eb) = expanded_base.filter(|_| decoded.any_decoded()) else {
+        return raw();
+    };
+    let (recipes, guessed) = std::thread::scope(|s| {
+        let guessed = s.spawn(|| over(&eb, &decoded.expanded));
+        let recipes = decoded.search(target);
+        (
+            recipes,
+            guessed.join().expect("payload worker does not panic"),
+        )
+    });
+    let guessed_right = decoded.covers(&recipes);
+    let plan = decoded.into_plan(target, recipes);
+    if plan.streams.is_empty() {
+        return raw();
+    }
     let et = &plan.expanded;
-    let stream = ops::diff(&eb, et);
-    let bin = payload::encode(&eb, et, &stream.ops, &stream.add).map_err(err)?;
+    let (stream, bin) = if guessed_right {
+        guessed?
+    } else {
+        drop(guessed);
+        over(&eb, et)?
+    };
     let expansion = Expansion {
         base: digests(&eb),
         target: digests(et),
@@ -509,11 +539,15 @@ pub fn write_dir(out: &Path, delta: &CreatedDelta) -> Result<(), DeltaError> {
         .prefix(".airlock-delta-")
         .tempdir_in(parent)
         .map_err(io(parent))?;
-    let put = |name: &str, bytes: &[u8]| -> Result<(), DeltaError> {
+    // Every file is written first, then all are made durable at once (one thread each, so the
+    // file system can commit them together) before the directory is renamed into place.
+    let mut written = Vec::new();
+    let mut put = |name: &str, bytes: &[u8]| -> Result<(), DeltaError> {
         let p = tmp.path().join(name);
         let mut f = fs::File::create(&p).map_err(io(&p))?;
         f.write_all(bytes).map_err(io(&p))?;
-        f.sync_all().map_err(io(&p))
+        written.push((p, f));
+        Ok(())
     };
     put(MANIFEST_FILE, &delta.manifest_bytes)?;
     put(PAYLOAD_FILE, &delta.payload)?;
@@ -525,6 +559,17 @@ pub fn write_dir(out: &Path, delta: &CreatedDelta) -> Result<(), DeltaError> {
             put(&format!("attestations/{name}"), bytes)?;
         }
     }
+    std::thread::scope(|s| {
+        let syncs: Vec<_> = written
+            .iter()
+            .map(|(p, f)| (p, s.spawn(|| f.sync_all())))
+            .collect();
+        syncs.into_iter().try_for_each(|(p, h)| {
+            h.join()
+                .expect("fsync does not panic")
+                .map_err(io(p.as_path()))
+        })
+    })?;
     let kept = tmp.keep();
     fs::rename(&kept, out).map_err(|source| {
         let _ = fs::remove_dir_all(&kept);
@@ -632,12 +677,49 @@ pub struct Reconstructed {
     pub ops: Vec<Op>,
 }
 
-/// Applies a payload to `from`, checking the header against the manifest, every op against
-/// the limits, and the result against `to` (SHA-256 and BLAKE3).
-///
-/// # Errors
-/// [`DeltaError`] with the specific payload code.
-pub fn reconstruct(
+/// Checks `from_bytes` against `from` (size, then SHA-256 — for a large base on another thread
+/// while `work` runs) and returns `work`'s result only if the base matches: a wrong base is
+/// reported as [`DeltaError::BaseMismatch`] whatever `work` found. `work` only runs once the
+/// size matched.
+fn with_base_checked<T>(
+    from_bytes: &[u8],
+    from: &ArtifactDigests,
+    work: impl FnOnce() -> Result<T, DeltaError> + Send,
+) -> Result<T, DeltaError>
+where
+    T: Send,
+{
+    let mismatch = |found: Digest| DeltaError::BaseMismatch {
+        expected: from.sha256.to_string(),
+        found: found.to_string(),
+    };
+    if from_bytes.len() as u64 != from.size {
+        return Err(mismatch(Digest::sha256(from_bytes)));
+    }
+    let (found, result) = if from_bytes.len() < PARALLEL_HASH_MIN {
+        let found = Digest::sha256(from_bytes);
+        (found, (found == from.sha256).then(work))
+    } else {
+        std::thread::scope(|s| {
+            let h = s.spawn(|| Digest::sha256(from_bytes));
+            let result = work();
+            (h.join().expect("base hashing does not panic"), Some(result))
+        })
+    };
+    match result {
+        Some(result) if found == from.sha256 => result,
+        _ => Err(mismatch(found)),
+    }
+}
+
+/// Below this many bytes a digest is computed in line: a thread costs more than it saves (and
+/// may wait for a core on a busy machine).
+const PARALLEL_HASH_MIN: usize = 1 << 20;
+
+/// Parses `payload_bytes` (checked against the manifest's header view and `expected_payload`)
+/// and replays it over `from_bytes`, whose size the caller has checked. The result is not yet
+/// checked against the target.
+fn replay_checked(
     file: &'static str,
     payload_bytes: &[u8],
     expected_payload: &ArtifactDigests,
@@ -645,14 +727,7 @@ pub fn reconstruct(
     from: &ArtifactDigests,
     to: &ArtifactDigests,
     limits: &Limits,
-) -> Result<Reconstructed, DeltaError> {
-    let found = digests(from_bytes);
-    if found.sha256 != from.sha256 || found.size != from.size {
-        return Err(DeltaError::BaseMismatch {
-            expected: from.sha256.to_string(),
-            found: found.sha256.to_string(),
-        });
-    }
+) -> Result<(Vec<u8>, Vec<Op>), DeltaError> {
     let header = payload::parse_header(payload_bytes, limits)
         .map_err(|source| DeltaError::Payload { file, source })?;
     check_header_against(file, &header, from, to)?;
@@ -666,8 +741,37 @@ pub fn reconstruct(
             found: pd.sha256.to_string(),
         });
     }
-    let bytes = payload::apply(from_bytes, &parsed)
+    // The one digest pass over the result (SHA-256 and BLAKE3 together) is the caller's.
+    let bytes = payload::replay(from_bytes, &parsed)
         .map_err(|source| DeltaError::Payload { file, source })?;
+    Ok((bytes, parsed.ops))
+}
+
+/// Applies a payload to `from`, checking the header against the manifest, every op against
+/// the limits, and the result against `to` (SHA-256 and BLAKE3, in one pass).
+///
+/// # Errors
+/// [`DeltaError`] with the specific payload code.
+pub fn reconstruct(
+    file: &'static str,
+    payload_bytes: &[u8],
+    expected_payload: &ArtifactDigests,
+    from_bytes: &[u8],
+    from: &ArtifactDigests,
+    to: &ArtifactDigests,
+    limits: &Limits,
+) -> Result<Reconstructed, DeltaError> {
+    let (bytes, ops) = with_base_checked(from_bytes, from, || {
+        replay_checked(
+            file,
+            payload_bytes,
+            expected_payload,
+            from_bytes,
+            from,
+            to,
+            limits,
+        )
+    })?;
     let got = digests(&bytes);
     if got != *to {
         return Err(DeltaError::Payload {
@@ -678,15 +782,16 @@ pub fn reconstruct(
             },
         });
     }
-    Ok(Reconstructed {
-        bytes,
-        ops: parsed.ops,
-    })
+    Ok(Reconstructed { bytes, ops })
 }
 
 /// Applies the forward payload of `m` to `base`: directly, or — with an expansion (spec §5.5) —
 /// to the expanded base, then packs the expanded target with the recipes; either way the result
 /// must hash to the manifest's target (SHA-256 and BLAKE3) or nothing is returned.
+///
+/// The base is hashed while it is expanded, the expanded base while the payload is replayed, and
+/// the expanded target while it is packed (2 cores); the checks and their order of precedence
+/// are those of doing it one after the other.
 ///
 /// # Errors
 /// As [`reconstruct`]; a stream that does not decode [`DeltaError::ManifestMismatch`]; a
@@ -708,43 +813,55 @@ pub fn reconstruct_target(
             limits,
         );
     };
-    let found = digests(base);
-    if found.sha256 != m.base.sha256 || found.size != m.base.size {
-        return Err(DeltaError::BaseMismatch {
-            expected: m.base.sha256.to_string(),
-            found: found.sha256.to_string(),
-        });
-    }
-    let eb = expand::expand(base, &x.base_streams).ok_or_else(|| {
-        DeltaError::ManifestMismatch(
-            "expansion.base_streams: a stream is out of order, out of range or does not decode from the base".into(),
+    let eb = with_base_checked(base, &m.base, || {
+        expand::expand(base, &x.base_streams).ok_or_else(|| {
+            DeltaError::ManifestMismatch(
+                "expansion.base_streams: a stream is out of order, out of range or does not decode from the base".into(),
+            )
+        })
+    })?;
+    let (expanded, ops) = with_base_checked(&eb, &x.base, || {
+        replay_checked(
+            PAYLOAD_FILE,
+            payload_bytes,
+            &m.payload,
+            &eb,
+            &x.base,
+            &x.target,
+            limits,
         )
     })?;
-    let rec = reconstruct(
-        PAYLOAD_FILE,
-        payload_bytes,
-        &m.payload,
-        &eb,
-        &x.base,
-        &x.target,
-        limits,
-    )?;
-    let mismatch = |found: String| DeltaError::Payload {
+    drop(eb);
+    let mismatch = |expected: &Digest, found: String| DeltaError::Payload {
         file: PAYLOAD_FILE,
         source: PayloadError::TargetMismatch {
-            expected: m.target.sha256.to_string(),
+            expected: expected.to_string(),
             found,
         },
     };
-    let bytes = expand::pack(&rec.bytes, &x.target_streams).map_err(mismatch)?;
+    let (got, packed) = if expanded.len() < PARALLEL_HASH_MIN {
+        let got = digests(&expanded);
+        let packed = (got == x.target).then(|| expand::pack(&expanded, &x.target_streams));
+        (got, packed)
+    } else {
+        std::thread::scope(|s| {
+            let h = s.spawn(|| digests(&expanded));
+            let packed = expand::pack(&expanded, &x.target_streams);
+            (
+                h.join().expect("target hashing does not panic"),
+                Some(packed),
+            )
+        })
+    };
+    let Some(packed) = packed.filter(|_| got == x.target) else {
+        return Err(mismatch(&x.target.sha256, got.sha256.to_string()));
+    };
+    let bytes = packed.map_err(|e| mismatch(&m.target.sha256, e))?;
     let got = digests(&bytes);
     if got != m.target {
-        return Err(mismatch(got.sha256.to_string()));
+        return Err(mismatch(&m.target.sha256, got.sha256.to_string()));
     }
-    Ok(Reconstructed {
-        bytes,
-        ops: rec.ops,
-    })
+    Ok(Reconstructed { bytes, ops })
 }
 
 /// Checks the manifest's chunk view against the reconstructed target: the chunk tree root,

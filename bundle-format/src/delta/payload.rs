@@ -734,6 +734,26 @@ pub fn parse<'a>(
 /// # Errors
 /// [`PayloadError::AddCorrupt`] or [`PayloadError::TargetMismatch`].
 pub fn apply(base: &[u8], parsed: &ParsedPayload<'_>) -> Result<Vec<u8>, PayloadError> {
+    let out = replay(base, parsed)?;
+    let h = &parsed.header;
+    let found = sha(&out);
+    if found != h.target_sha256 {
+        return Err(PayloadError::TargetMismatch {
+            expected: hex::encode(h.target_sha256),
+            found: hex::encode(found),
+        });
+    }
+    Ok(out)
+}
+
+/// [`apply`] without the final digest check: decompresses the ADD frame (bounded to the declared
+/// size) and replays the ops over `base`. The caller **must** check the result against the
+/// header's target digest before using it (airlock's engine hashes it once for SHA-256 and
+/// BLAKE3 together).
+///
+/// # Errors
+/// [`PayloadError::AddCorrupt`].
+pub fn replay(base: &[u8], parsed: &ParsedPayload<'_>) -> Result<Vec<u8>, PayloadError> {
     use zstd::zstd_safe::{DCtx, DParameter};
     let h = &parsed.header;
     let err = |e: usize| PayloadError::AddCorrupt(zstd::zstd_safe::get_error_name(e).to_owned());
@@ -774,13 +794,6 @@ pub fn apply(base: &[u8], parsed: &ParsedPayload<'_>) -> Result<Vec<u8>, Payload
                 a += len as usize;
             }
         }
-    }
-    let found = sha(&out);
-    if found != h.target_sha256 {
-        return Err(PayloadError::TargetMismatch {
-            expected: hex::encode(h.target_sha256),
-            found: hex::encode(found),
-        });
     }
     Ok(out)
 }
