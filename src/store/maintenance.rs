@@ -407,7 +407,7 @@ fn every_row_rederived(
             return Ok(None);
         };
         let own_source = super::records::canonical(&source);
-        let Ok(derived) = derived_rows(raw, &source, (&scope.0, &scope.1), &own_source) else {
+        let Some(derived) = derived_rows(raw, &source, (&scope.0, &scope.1), &own_source) else {
             return Ok(None);
         };
         // Rows are sorted by (table, key); of a run of one key the last is the stored one.
@@ -605,16 +605,16 @@ fn check_rows_one_by_one(
     Ok(())
 }
 
-/// The rows `source` yields under `scope` (sorted, as an import forms them).
+/// The rows `source` yields under `scope` (sorted, as an import forms them), or `None` when
+/// its raw evidence is missing or does not parse (the row-by-row pass then names the problem).
 fn derived_rows(
     raw: &RawTable,
     source: &Source,
     scope: (&str, &str),
     source_json: &[u8],
-) -> Result<Vec<super::records::EncodedRow>, String> {
-    let bytes = raw_bytes(raw, source)?;
-    super::parse::entry_rows(source.kind, &source.entry, &bytes, scope, source_json)
-        .map_err(|e| format!("{e:?}"))
+) -> Option<Vec<super::records::EncodedRow>> {
+    let bytes = raw_bytes(raw, source).ok()?;
+    super::parse::entry_rows(source.kind, &source.entry, &bytes, scope, source_json).ok()
 }
 
 /// The raw evidence `source` cites.

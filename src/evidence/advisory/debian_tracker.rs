@@ -329,30 +329,23 @@ fn read_package<'a, T: serde::Deserialize<'a>>(
     raw: &'a RawValue,
 ) -> Result<T, AdvisoryError> {
     let text = raw.get();
-    super::from_json(Source::DebianTracker, text.as_bytes()).map_err(|e| match e {
-        AdvisoryError::Field {
-            source_kind,
+    super::from_json(Source::DebianTracker, text.as_bytes()).map_err(|mut e| {
+        if let AdvisoryError::Field {
             field,
-            message,
             line,
             column,
-        } => {
+            ..
+        } = &mut e
+        {
             // Pointer arithmetic on addresses only: `text` is a sub-slice of `bytes`.
             let offset = (text.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
-            let (line, column) = document_position(bytes, offset, line, column);
-            let field = match field.as_str() {
+            (*line, *column) = document_position(bytes, offset, *line, *column);
+            *field = match field.as_str() {
                 "" | "." | "(document)" => package.to_owned(),
                 inner => format!("{package}.{inner}"),
             };
-            AdvisoryError::Field {
-                source_kind,
-                field,
-                message,
-                line,
-                column,
-            }
         }
-        other => other,
+        e
     })
 }
 
